@@ -1,0 +1,3 @@
+"""GitOps policy-drift auditor."""
+
+__version__ = "0.1.0"

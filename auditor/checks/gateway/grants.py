@@ -1,0 +1,180 @@
+"""Cross-namespace references: RG-001, RG-002 (RefNotPermitted), BE-001, BE-002, BE-003.
+
+References (GATEWAY_SEMANTICS §3.1): route backendRefs of every route kind (rule level,
+backendRef-level filters, requestMirror, externalAuth); Gateway and ListenerSet listener
+``tls.certificateRefs`` (not for Passthrough); Gateway ``spec.tls.backend.clientCertificateRef`` and
+frontend ``caCertificateRefs``. One finding per (referring object, target object).
+
+Order per reference: an unknown backend group/kind is BE-002 InvalidKind (the kind is a static
+property of the reference, so it reveals nothing about the other namespace); then a cross-namespace
+reference no grant permits is RG-001/RG-002 RefNotPermitted whether or not the target exists; then
+a permitted reference to a missing object of an observed kind is BE-001 BackendNotFound /
+BE-003 InvalidCertificateRef. Routes whose parents are all Services (GAMMA) need no grant.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from auditor.checks.gateway.context import Context
+from auditor.checks.gateway.fields import as_int, as_list, as_map, as_str, spec
+from auditor.checks.gateway.index import Grant
+from auditor.checks.gateway.refs import (
+    Reference,
+    backend_refs,
+    certificate_refs,
+    is_mesh_parent,
+    matching_grants,
+    route_parent_refs,
+)
+from auditor.kinds import GATEWAY_X_GROUP
+from auditor.model import Finding, GroupKind, KubeObject, ResourceKey
+
+logger = logging.getLogger(__name__)
+
+KNOWN_BACKEND_KINDS: frozenset[GroupKind] = frozenset(
+    {
+        GroupKind("", "Service"),
+        GroupKind("multicluster.x-k8s.io", "ServiceImport"),
+        GroupKind(GATEWAY_X_GROUP, "XBackend"),
+        GroupKind("networking.istio.io", "Hostname"),
+    }
+)
+"""Backend kinds a conformant implementation may resolve: core Service and known extensions."""
+
+
+@dataclass(slots=True, kw_only=True)
+class _Target:
+    """All references of one referrer to one target object."""
+
+    first: Reference
+    fields: list[str] = field(default_factory=list)
+    ports: set[int] = field(default_factory=set)
+    listeners: list[str] = field(default_factory=list)
+
+    def add(self, reference: Reference) -> None:
+        self.fields.append(reference.field)
+        if reference.port is not None:
+            self.ports.add(reference.port)
+        if reference.listener is not None and reference.listener not in self.listeners:
+            self.listeners.append(reference.listener)
+
+
+@dataclass(slots=True, kw_only=True)
+class ReferenceResult:
+    """The findings and the grants that some reference of the state matched."""
+
+    findings: list[Finding] = field(default_factory=list)
+    used_grants: set[ResourceKey] = field(default_factory=set)
+
+
+def reference_findings(ctx: Context) -> ReferenceResult:
+    result = ReferenceResult()
+    for route in ctx.index.routes:
+        prefs = route_parent_refs(route)
+        mesh_only = bool(prefs) and all(is_mesh_parent(p) for p in prefs)
+        for target in _grouped(backend_refs(route)):
+            _evaluate(ctx, result, target, mesh_only=mesh_only)
+    parents = [*ctx.index.gateways.values(), *ctx.index.listenersets.values()]
+    for parent in parents:
+        for target in _grouped(certificate_refs(parent)):
+            _evaluate(ctx, result, target, mesh_only=False)
+    return result
+
+
+def _grouped(references: Iterator[Reference]) -> list[_Target]:
+    targets: dict[ResourceKey, _Target] = {}
+    for reference in references:
+        targets.setdefault(reference.target, _Target(first=reference)).add(reference)
+    return list(targets.values())
+
+
+def _evaluate(ctx: Context, result: ReferenceResult, target: _Target, *, mesh_only: bool) -> None:
+    reference = target.first
+    key = reference.target
+    if not reference.certificate and key.group_kind not in KNOWN_BACKEND_KINDS:
+        _emit(ctx, result, "PDA-BE-002", target, "InvalidKind",
+              f"{_kind(key)} is not a backend kind a conformant implementation resolves")  # fmt: skip
+        return
+    if reference.cross_namespace:
+        grants = matching_grants(ctx.index, reference)
+        result.used_grants.update(g.key for g in grants)
+        if not grants and not mesh_only:
+            _refused(ctx, result, target)
+            return
+    _existence(ctx, result, target)
+
+
+def _refused(ctx: Context, result: ReferenceResult, target: _Target) -> None:
+    ref = target.first
+    src = ref.referrer.key
+    why = (
+        f"is not permitted: no ReferenceGrant in namespace {ref.target.namespace} allows "
+        f"from {{group: {src.group!r}, kind: {src.kind}, namespace: {src.namespace}}} to "
+        f"{{group: {ref.target.group!r}, kind: {ref.target.kind}, name: {ref.target.name}}}"
+    )
+    check = "PDA-RG-002" if ref.certificate else "PDA-RG-001"
+    _emit(ctx, result, check, target, "RefNotPermitted", why)
+
+
+def _existence(ctx: Context, result: ReferenceResult, target: _Target) -> None:
+    ref = target.first
+    key = ref.target
+    if not ctx.index.observed(key.group_kind):
+        return
+    check, reason = ("PDA-BE-003", "InvalidCertificateRef") if ref.certificate else (
+        "PDA-BE-001", "BackendNotFound")  # fmt: skip
+    obj = ctx.index.state.objects.get(key)
+    if obj is None:
+        _emit(ctx, result, check, target, reason, f"{_kind(key)} {key.namespace}/{key.name} does not exist")
+        return
+    missing = _missing_ports(obj, target.ports) if not ref.certificate else []
+    if missing:
+        ports = ", ".join(str(p) for p in missing)
+        _emit(ctx, result, check, target, reason,
+              f"Service {key.namespace}/{key.name} has no port {ports}")  # fmt: skip
+
+
+def _missing_ports(service: KubeObject, ports: set[int]) -> list[int]:
+    """Ports the backendRefs use that a core Service does not declare (ExternalName exempt)."""
+    if service.key.group_kind != GroupKind("", "Service"):
+        return []
+    body_spec = spec(service.body)
+    declared = {as_int(as_map(p).get("port")) for p in as_list(body_spec.get("ports"))}
+    if as_str(body_spec.get("type")) == "ExternalName" or not declared:
+        return []
+    return sorted(p for p in ports if p not in declared)
+
+
+def _emit(
+    ctx: Context, result: ReferenceResult, check: str, target: _Target, reason: str, why: str
+) -> None:
+    ref = target.first
+    where = ", ".join(target.fields[:3]) + (" …" if len(target.fields) > 3 else "")
+    listeners = f" (listener {', '.join(target.listeners)})" if target.listeners else ""
+    message = f"{ref.referrer.key}{listeners} references {_describe(ref)} at {where}: {why}; reason {reason}."
+    found = ctx.finding(
+        check,
+        ref.referrer,
+        message,
+        ref=ref.ref,
+        reason=reason,
+        listener=target.listeners[0] if target.listeners else None,
+        other_namespace=ref.target.namespace,
+    )
+    if found is not None:
+        result.findings.append(found)
+
+
+def _describe(ref: Reference) -> str:
+    return f"{_kind(ref.target)} {ref.target.namespace}/{ref.target.name}"
+
+
+def _kind(key: ResourceKey) -> str:
+    return str(key.group_kind)
+
+
+def grant_used(grant: Grant, used: set[ResourceKey]) -> bool:
+    return grant.key in used

@@ -1,0 +1,257 @@
+"""Hostname checks: HN-001 … HN-006. Reason is null for all of them.
+
+- HN-001: a route's (or ListenerSet listener's) hostname outside the owning team's delegated
+  ``hostnames`` (only for teams that configure hostnames; wildcard-aware containment).
+- HN-002: a team route without hostnames accepted on a listener that also admits another team's
+  namespaces (``from: All``, or a Selector matching a Namespace owned by another team).
+- HN-003: the same hostname claimed by accepted routes of different teams on one Gateway; the
+  winner is the oldest route (creationTimestamp, then namespace/name) and every route of another
+  team is reported, naming the winner. ``ref`` = the Gateway.
+- HN-004: identical hostname + match across accepted routes on one Gateway (HTTPRoute and GRPCRoute
+  matches, defaults applied); all but the oldest are reported. ``ref`` = the Gateway.
+- HN-005: a wildcard hostname in a team-owned route.
+- HN-006: listener conflicts on one Gateway (its listeners then its accepted ListenerSets' in merge
+  order): same port with different protocols (HTTPS+TLS excepted), or same port, same protocol and
+  the same hostname. Reported on the later listener; ``ref`` names the earlier one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from auditor.checks.gateway.context import Context
+from auditor.checks.gateway.evaluate import Evaluation, created
+from auditor.checks.gateway.fields import as_list, as_map
+from auditor.checks.gateway.index import Listener
+from auditor.checks.gateway.listeners import (
+    HOSTNAME_KINDS,
+    contained,
+    namespace_allowed,
+    route_hostnames,
+)
+from auditor.checks.gateway.topology import Topology
+from auditor.model import Finding, KubeObject, Ref, ResourceKey
+
+logger = logging.getLogger(__name__)
+
+Claim = tuple[ResourceKey, str, str]  # gateway, family, hostname-or-match key
+
+
+def hostname_findings(ctx: Context, evaluations: list[Evaluation], topo: Topology) -> Iterator[Finding | None]:
+    yield from _delegation(ctx)
+    yield from _wildcards(ctx)
+    yield from _hostless(ctx, evaluations)
+    yield from _collisions(ctx, topo)
+    yield from _shadowed(ctx, topo)
+    yield from _listener_conflicts(ctx, topo)
+
+
+def _delegation(ctx: Context) -> Iterator[Finding | None]:
+    subjects: list[tuple[KubeObject, list[str]]] = [
+        (r, route_hostnames(r.body)) for r in ctx.index.routes if r.key.kind in HOSTNAME_KINDS
+    ]
+    subjects += [
+        (ls.obj, [lst.hostname for lst in ls.listeners if lst.hostname])
+        for ls in ctx.index.listenersets.values()
+    ]
+    for obj, hostnames in subjects:
+        team = ctx.team_of_key(obj.key)
+        if team is None or not team.hostnames:
+            continue
+        outside = [h for h in hostnames if not any(contained(h, p) for p in team.hostnames)]
+        if outside:
+            yield ctx.finding(
+                "PDA-HN-001",
+                obj,
+                f"{obj.key} of team {team.name} uses hostname(s) {', '.join(outside)} outside the "
+                f"team's delegated hostnames [{', '.join(team.hostnames)}].",
+            )
+
+
+def _wildcards(ctx: Context) -> Iterator[Finding | None]:
+    for route in ctx.index.routes:
+        team = ctx.team_of_key(route.key)
+        wild = [h for h in route_hostnames(route.body) if h.startswith("*")]
+        if team is not None and wild:
+            yield ctx.finding(
+                "PDA-HN-005",
+                route,
+                f"{route.key} of team {team.name} claims wildcard hostname(s) {', '.join(wild)}, "
+                f"which capture every matching name not claimed more specifically.",
+            )
+
+
+def _hostless(ctx: Context, evaluations: list[Evaluation]) -> Iterator[Finding | None]:
+    for ev in evaluations:
+        route = ev.referrer
+        if not ev.accepted or route.key.kind not in HOSTNAME_KINDS or route_hostnames(route.body):
+            continue
+        team = ctx.team_of_key(route.key)
+        if team is None:
+            continue
+        shared = [lst for lst in ev.listeners if _admits_other_team(ctx, lst, team.name)]
+        if shared:
+            yield ctx.finding(
+                "PDA-HN-002",
+                route,
+                f"{route.key} of team {team.name} sets no hostnames and attaches to "
+                f"{ev.pref.describe()} listener(s) {', '.join(lst.name for lst in shared)}, which "
+                f"also admit other teams' routes: it inherits every hostname of the listener.",
+                ref=ev.pref.ref,
+                other_namespace=ev.pref.namespace,
+            )
+
+
+def _admits_other_team(ctx: Context, listener: Listener, team: str) -> bool:
+    if listener.namespaces_from == "All":
+        return True
+    if listener.namespaces_from != "Selector":
+        return False
+    return any(
+        namespace_allowed(listener, ns, labels) and ctx.team_name(ns) not in (None, team)
+        for ns, labels in ctx.index.ns_labels.items()
+    )
+
+
+def _winner_order(obj: KubeObject) -> tuple[str, str, str]:
+    return (created(obj), obj.key.namespace, obj.key.name)
+
+
+def _family(kind: str) -> str:
+    return "tls" if kind == "TLSRoute" else "http"
+
+
+def _gateway_ref(key: ResourceKey) -> Ref:
+    return Ref(group=key.group, kind=key.kind, namespace=key.namespace, name=key.name)
+
+
+def _collisions(ctx: Context, topo: Topology) -> Iterator[Finding | None]:
+    if not ctx.has_teams:
+        return
+    claims: dict[Claim, dict[ResourceKey, KubeObject]] = {}
+    for gateway, evs in topo.attached.items():
+        for ev in evs:
+            route = ev.referrer
+            for host in route_hostnames(route.body):
+                slot = (gateway, _family(route.key.kind), host)
+                claims.setdefault(slot, {})[route.key] = route
+    losers: dict[tuple[ResourceKey, ResourceKey], tuple[KubeObject, KubeObject, list[str]]] = {}
+    for (gateway, _, host), routes in claims.items():
+        ordered = sorted(routes.values(), key=_winner_order)
+        winner = ordered[0]
+        winner_team = ctx.team_name(winner.key.namespace)
+        for route in ordered[1:]:
+            if ctx.team_name(route.key.namespace) != winner_team:
+                losers.setdefault((route.key, gateway), (route, winner, []))[2].append(host)
+    for (_, gateway), (route, winner, hosts) in sorted(losers.items()):
+        yield ctx.finding(
+            "PDA-HN-003",
+            route,
+            f"{route.key} claims hostname(s) {', '.join(hosts)} on Gateway {gateway.namespace}/"
+            f"{gateway.name}, already claimed by {winner.key} of team "
+            f"{ctx.team_name(winner.key.namespace)} (older, so it wins).",
+            ref=_gateway_ref(gateway),
+            other_namespace=winner.key.namespace,
+        )
+
+
+def _shadowed(ctx: Context, topo: Topology) -> Iterator[Finding | None]:
+    claims: dict[Claim, dict[ResourceKey, KubeObject]] = {}
+    for gateway, evs in topo.attached.items():
+        for ev in evs:
+            route = ev.referrer
+            if route.key.kind not in ("HTTPRoute", "GRPCRoute"):
+                continue
+            for host in route_hostnames(route.body) or ["*"]:
+                for match in _match_keys(route):
+                    claims.setdefault((gateway, host, match), {})[route.key] = route
+    shadowed: dict[tuple[ResourceKey, ResourceKey], tuple[KubeObject, KubeObject]] = {}
+    for (gateway, _, _), routes in claims.items():
+        if len(routes) > 1:
+            ordered = sorted(routes.values(), key=_winner_order)
+            for route in ordered[1:]:
+                shadowed.setdefault((route.key, gateway), (route, ordered[0]))
+    for (_, gateway), (route, winner) in sorted(shadowed.items()):
+        yield ctx.finding(
+            "PDA-HN-004",
+            route,
+            f"{route.key} repeats a hostname and match already defined by {winner.key} on "
+            f"Gateway {gateway.namespace}/{gateway.name}; the older route's rule wins and this "
+            f"one is shadowed although both report Accepted.",
+            ref=_gateway_ref(gateway),
+            other_namespace=winner.key.namespace,
+        )
+
+
+def _match_keys(route: KubeObject) -> set[str]:
+    """Canonical match keys of a route's rules (HTTPRoute defaults: PathPrefix ``/``)."""
+    http = route.key.kind == "HTTPRoute"
+    rules = as_list(as_map(route.body.get("spec")).get("rules"))
+    if http and not rules:
+        rules = [{}]
+    keys: set[str] = set()
+    for rule in map(as_map, rules):
+        matches = as_list(rule.get("matches")) or [{}]
+        keys.update(_canonical(as_map(m), http=http) for m in matches)
+    return keys
+
+
+def _canonical(match: Mapping[str, Any], *, http: bool) -> str:
+    out: dict[str, Any] = {}
+    if http:
+        path = as_map(match.get("path"))
+        out["path"] = [path.get("type") or "PathPrefix", path.get("value") or "/"]
+        out["method"] = match.get("method")
+        out["query"] = sorted(_pairs(match.get("queryParams")))
+    else:
+        method = as_map(match.get("method"))
+        out["method"] = [method.get("type") or "Exact", method.get("service"), method.get("method")]
+    out["headers"] = sorted(_pairs(match.get("headers")))
+    return json.dumps(out, sort_keys=True, default=str)
+
+
+def _pairs(items: object) -> list[list[str]]:
+    return [
+        [str(m.get("type") or "Exact"), str(m.get("name")).lower(), str(m.get("value"))]
+        for m in map(as_map, as_list(items))
+    ]
+
+
+def _clash(a: Listener, b: Listener) -> str | None:
+    if a.port is None or a.port != b.port:
+        return None
+    if a.protocol != b.protocol:
+        if {a.protocol, b.protocol} == {"HTTPS", "TLS"}:
+            return None
+        return f"protocol {b.protocol} clashes with {a.protocol} on port {a.port}"
+    if a.hostname == b.hostname:
+        return f"same port {a.port}, protocol {a.protocol} and hostname {a.hostname or '*'}"
+    return None
+
+
+def _listener_conflicts(ctx: Context, topo: Topology) -> Iterator[Finding | None]:
+    for gateway in ctx.index.gateways.values():
+        listeners = topo.merged_listeners(gateway)
+        for j, later in enumerate(listeners):
+            for earlier in listeners[:j]:
+                why = _clash(earlier, later)
+                if why is None:
+                    continue
+                owner = ctx.index.parent(later.owner)
+                if owner is None:
+                    continue
+                yield ctx.finding(
+                    "PDA-HN-006",
+                    owner.obj,
+                    f"Listener {later.name} of {later.owner} conflicts with listener "
+                    f"{earlier.name} of {earlier.owner} on Gateway {gateway.key.namespace}/"
+                    f"{gateway.key.name}: {why}.",
+                    listener=later.name,
+                    ref=Ref(group=earlier.owner.group, kind=earlier.owner.kind,
+                            namespace=earlier.owner.namespace, name=earlier.owner.name,
+                            section_name=earlier.name),  # fmt: skip
+                )
+                break

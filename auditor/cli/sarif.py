@@ -1,0 +1,83 @@
+"""SARIF 2.1.0 rendering of findings: one rule per check ID, results located at the referring
+manifest's file and line, so code-scanning UIs annotate the pull request. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from auditor import __version__
+from auditor.catalog import CHECKS
+from auditor.model import Finding, Severity
+
+SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+INFO_URI = "https://github.com/gitops-policy-auditor/auditor"
+
+_LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+
+
+def render_sarif(findings: Sequence[Finding]) -> dict[str, Any]:
+    """A SARIF log with one run; every catalogue check is a rule, every finding a result."""
+    rule_ids = sorted(CHECKS)
+    index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "auditor",
+                        "informationUri": INFO_URI,
+                        "version": __version__,
+                        "rules": [_rule(rule_id) for rule_id in rule_ids],
+                    }
+                },
+                "results": [_result(f, index[f.check]) for f in findings],
+            }
+        ],
+    }
+
+
+def _rule(rule_id: str) -> dict[str, Any]:
+    info = CHECKS[rule_id]
+    return {
+        "id": rule_id,
+        "name": info.title.replace(" ", ""),
+        "shortDescription": {"text": info.title},
+        "defaultConfiguration": {"level": _LEVEL[info.severity]},
+        "properties": {"category": str(info.category), "severity": str(info.severity)},
+    }
+
+
+def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.check,
+        "ruleIndex": rule_index,
+        "level": _LEVEL[finding.severity],
+        "message": {"text": finding.message},
+        "partialFingerprints": {"auditorFindingId/v1": finding.id},
+        "properties": {
+            "severity": str(finding.severity),
+            "category": str(finding.category),
+            "view": str(finding.view),
+            "team": finding.team,
+            "reason": finding.reason,
+            "cluster": finding.cluster,
+        },
+    }
+    if finding.origin is not None and finding.origin.path:
+        region = {"startLine": finding.origin.line} if finding.origin.line else None
+        physical: dict[str, Any] = {"artifactLocation": {"uri": finding.origin.path}}
+        if region:
+            physical["region"] = region
+        result["locations"] = [{"physicalLocation": physical}]
+    return result

@@ -1,0 +1,304 @@
+"""Turn the raw config mapping into :class:`Settings`, section by section, with cross-checks."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from auditor.catalog import CHECKS
+from auditor.config.reader import ConfigReader
+from auditor.config.types import (
+    ClusterSettings,
+    DatabaseSettings,
+    IgnoreSettings,
+    KindRef,
+    NormalizeSettings,
+    RepositorySettings,
+    ScheduleSettings,
+    Settings,
+    SlackSettings,
+    TeamSettings,
+    TeamSourceSettings,
+)
+from auditor.model import AllowedParent, Severity
+
+TOP_KEYS = {
+    "database", "clusters", "git", "limits", "repositories", "teams", "kinds",
+    "normalize", "ignore", "checks", "schedule", "serve", "notify",
+}  # fmt: skip
+
+
+def parse_settings(root: ConfigReader, *, path: Path, environ: Mapping[str, str]) -> Settings:
+    root.check_keys(TOP_KEYS)
+    base = path.parent
+    git = root.child("git")
+    git.check_keys({"cache_dir", "timeout"})
+    limits = root.child("limits")
+    limits.check_keys({"max_file_bytes", "max_yaml_nodes"})
+    kinds = root.child("kinds")
+    kinds.check_keys({"secret_metadata", "extra", "exclude"})
+    checks = root.child("checks")
+    checks.check_keys({"disable", "severity"})
+    serve = root.child("serve")
+    serve.check_keys({"listen", "leases"})
+    cache_dir = environ.get("AUDITOR_GIT_CACHE") or git.get(
+        "cache_dir", str, "~/.cache/auditor/git"
+    )
+    settings = Settings(
+        path=path,
+        database=_database(root.child("database"), environ),
+        clusters=tuple(_cluster(c, base) for c in root.children("clusters")),
+        git_cache_dir=Path(os.path.expanduser(cache_dir)),
+        git_timeout=git.duration("timeout", "120s"),
+        max_file_bytes=_positive(limits, "max_file_bytes", 5 * 1024 * 1024),
+        max_yaml_nodes=_positive(limits, "max_yaml_nodes", 1_000_000),
+        repositories=tuple(_repository(r) for r in root.children("repositories")),
+        teams=tuple(_team(t) for t in root.children("teams")),
+        secret_metadata=kinds.get("secret_metadata", bool, False),
+        kinds_extra=tuple(_kind_ref(k) for k in kinds.children("extra")),
+        kinds_exclude=tuple(_kind_ref(k) for k in kinds.children("exclude")),
+        normalize=_normalize(root.child("normalize"), root.children("ignore")),
+        disabled_checks=frozenset(_check_ids(checks, "disable", checks.str_list("disable"))),
+        severity_overrides=_severities(checks),
+        schedule=_schedule(root.child("schedule")),
+        serve_listen=serve.get("listen", str, "0.0.0.0:8080"),
+        serve_leases=serve.get("leases", bool, True),
+        slack=_slack(root.child("notify")),
+        environ=dict(environ),
+    )
+    _cross_check(root, settings)
+    return settings
+
+
+def _positive(reader: ConfigReader, key: str, default: int) -> int:
+    value: int = reader.get(key, int, default)
+    if value <= 0:
+        raise reader.error(key, "expected a positive integer")
+    return value
+
+
+def _database(reader: ConfigReader, environ: Mapping[str, str]) -> DatabaseSettings:
+    reader.check_keys({"url", "auto_migrate", "retention"})
+    retention = reader.get("retention", (str, int), "180d")
+    return DatabaseSettings(
+        url=environ.get("AUDITOR_DATABASE_URL") or reader.get("url", str, "sqlite:///auditor.db"),
+        auto_migrate=reader.get("auto_migrate", bool, False),
+        retention_seconds=None if retention in ("0", 0) else reader.duration("retention", "180d"),
+    )
+
+
+def _cluster(reader: ConfigReader, base: Path) -> ClusterSettings:
+    reader.check_keys({"name", "kubeconfig", "context", "snapshot"})
+    snapshot = reader.get("snapshot", str)
+    if snapshot is not None and reader.get("kubeconfig", str) is not None:
+        raise reader.error("snapshot", "a cluster takes either snapshot or kubeconfig, not both")
+    return ClusterSettings(
+        name=reader.get("name", str, required=True),
+        kubeconfig=reader.get("kubeconfig", str),
+        context=reader.get("context", str),
+        snapshot=(base / os.path.expanduser(snapshot)) if snapshot else None,
+    )
+
+
+def _repository(reader: ConfigReader) -> RepositorySettings:
+    reader.check_keys({"name", "url", "ref", "auth"})
+    auth = reader.child("auth")
+    auth.check_keys({"token_env", "ssh_key_file"})
+    token_env, ssh_key = auth.get("token_env", str), auth.get("ssh_key_file", str)
+    if token_env and ssh_key:
+        raise auth.error(None, "use either token_env or ssh_key_file, not both")
+    return RepositorySettings(
+        name=reader.get("name", str, required=True),
+        url=reader.get("url", str, required=True),
+        ref=str(reader.get("ref", (str, int), "main")),
+        token_env=token_env,
+        ssh_key_file=os.path.expanduser(ssh_key) if ssh_key else None,
+    )
+
+
+def _team(reader: ConfigReader) -> TeamSettings:
+    reader.check_keys({
+        "name", "namespaces", "namespace_selector", "slack_channel", "sources",
+        "allowed_parents", "hostnames", "cluster_scoped",
+    })  # fmt: skip
+    selector = reader.get("namespace_selector", dict, {})
+    for key, value in selector.items():
+        if not isinstance(value, str):
+            raise reader.error(
+                f"namespace_selector.{key}", f"expected a string label value, got {value!r}"
+            )
+    parents = reader.get("allowed_parents", list)
+    return TeamSettings(
+        name=reader.get("name", str, required=True),
+        namespaces=reader.str_list("namespaces"),
+        namespace_selector={str(k): v for k, v in selector.items()},
+        slack_channel=reader.get("slack_channel", str),
+        sources=tuple(_team_source(s) for s in reader.children("sources")),
+        allowed_parents=None
+        if parents is None
+        else tuple(_allowed_parent(p) for p in reader.children("allowed_parents")),
+        hostnames=reader.str_list("hostnames"),
+        cluster_scoped=reader.get("cluster_scoped", bool, False),
+    )
+
+
+def _team_source(reader: ConfigReader) -> TeamSourceSettings:
+    reader.check_keys({"repository", "paths", "default_namespace"})
+    paths = reader.str_list("paths")
+    if not paths:
+        raise reader.error("paths", "expected at least one glob")
+    return TeamSourceSettings(
+        repository=reader.get("repository", str, required=True),
+        paths=paths,
+        default_namespace=reader.get("default_namespace", str),
+    )
+
+
+def _allowed_parent(reader: ConfigReader) -> AllowedParent:
+    """``gateway: ns/name`` (or ``listenerset: ns/name``) with optional ``sections``."""
+    reader.check_keys({"gateway", "listenerset", "sections"})
+    key = "listenerset" if reader.get("listenerset", str) else "gateway"
+    ref = reader.get(key, str)
+    if not ref or ref.count("/") != 1:
+        raise reader.error(
+            key, "expected 'namespace/name' of a Gateway (or listenerset: namespace/name)"
+        )
+    namespace, name = ref.split("/")
+    return AllowedParent(
+        namespace=namespace,
+        name=name,
+        kind="ListenerSet" if key == "listenerset" else "Gateway",
+        sections=reader.str_list("sections"),
+    )
+
+
+def _kind_ref(reader: ConfigReader) -> KindRef:
+    reader.check_keys({"group", "kind"})
+    return KindRef(group=reader.get("group", str, ""), kind=reader.get("kind", str, required=True))
+
+
+def _normalize(reader: ConfigReader, ignores: list[ConfigReader]) -> NormalizeSettings:
+    reader.check_keys({"ignore_annotations", "ignore_labels", "controller_managers"})
+    defaults = NormalizeSettings()
+    rules = []
+    for rule in ignores:
+        rule.check_keys({"group", "kind", "paths", "managers"})
+        if not rule.str_list("paths") and not rule.str_list("managers"):
+            raise rule.error(None, "an ignore rule needs paths, managers or both")
+        rules.append(
+            IgnoreSettings(
+                group=rule.get("group", str, ""),
+                kind=rule.get("kind", str, required=True),
+                paths=rule.str_list("paths"),
+                managers=rule.str_list("managers"),
+            )
+        )
+    return NormalizeSettings(
+        ignore_annotations=reader.str_list("ignore_annotations")
+        if "ignore_annotations" in reader.data
+        else defaults.ignore_annotations,
+        ignore_labels=reader.str_list("ignore_labels")
+        if "ignore_labels" in reader.data
+        else defaults.ignore_labels,
+        controller_managers=reader.str_list("controller_managers")
+        if "controller_managers" in reader.data
+        else defaults.controller_managers,
+        ignore=tuple(rules),
+    )
+
+
+def _check_ids(reader: ConfigReader, key: str, ids: tuple[str, ...] | list[str]) -> list[str]:
+    for i, check_id in enumerate(ids):
+        if check_id not in CHECKS:
+            raise reader.error(f"{key}[{i}]", f"unknown check ID {check_id!r} (see CHECKS.md)")
+    return list(ids)
+
+
+def _severities(reader: ConfigReader) -> dict[str, Severity]:
+    raw = reader.get("severity", dict, {})
+    out: dict[str, Severity] = {}
+    for check_id, value in raw.items():
+        if check_id not in CHECKS:
+            raise reader.error(f"severity.{check_id}", "unknown check ID (see CHECKS.md)")
+        try:
+            out[check_id] = Severity(value)
+        except ValueError as e:
+            choices = ", ".join(s.value for s in Severity)
+            raise reader.error(f"severity.{check_id}", f"expected one of {choices}") from e
+    return out
+
+
+def _schedule(reader: ConfigReader) -> ScheduleSettings:
+    reader.check_keys({"interval", "cron"})
+    cron = reader.get("cron", str)
+    if cron and "interval" in reader.data:
+        raise reader.error(None, "use either interval or cron, not both")
+    if cron:
+        if len(cron.split()) != 5:
+            raise reader.error("cron", "expected a 5-field cron expression like '*/5 * * * *'")
+        return ScheduleSettings(interval_seconds=None, cron=cron)
+    return ScheduleSettings(interval_seconds=reader.duration("interval", "5m"))
+
+
+def _slack(reader: ConfigReader) -> SlackSettings | None:
+    reader.check_keys({"slack"})
+    if "slack" not in reader.data:
+        return None
+    slack = reader.child("slack")
+    slack.check_keys(
+        {"token_env", "webhook_url_env", "default_channel", "digest_threshold", "base_url"}
+    )
+    return SlackSettings(
+        token_env=slack.get("token_env", str),
+        webhook_url_env=slack.get("webhook_url_env", str),
+        default_channel=slack.get("default_channel", str),
+        digest_threshold=slack.get("digest_threshold", int, 10),
+        base_url=slack.get("base_url", str),
+    )
+
+
+def _unique(root: ConfigReader, section: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            raise root.error(f"{section}[{i}].name", f"duplicate name {name!r}")
+        seen.add(name)
+
+
+def _cross_check(root: ConfigReader, settings: Settings) -> None:
+    _unique(root, "clusters", [c.name for c in settings.clusters])
+    _unique(root, "repositories", [r.name for r in settings.repositories])
+    _unique(root, "teams", [t.name for t in settings.teams])
+    repos = {r.name for r in settings.repositories}
+    for ti, team in enumerate(settings.teams):
+        for si, source in enumerate(team.sources):
+            if source.repository not in repos:
+                raise root.error(
+                    f"teams[{ti}].sources[{si}].repository",
+                    f"no repository named {source.repository!r}",
+                )
+    scoped = [i for i, t in enumerate(settings.teams) if t.cluster_scoped]
+    if len(scoped) > 1:
+        raise root.error(
+            f"teams[{scoped[1]}].cluster_scoped", "only one team may own cluster-scoped objects"
+        )
+    _overlapping_namespaces(root, settings.teams)
+    for key, override in settings.severity_overrides.items():
+        del override
+        _check_ids(root, "checks.severity", [key])
+
+
+def _overlapping_namespaces(root: ConfigReader, teams: tuple[TeamSettings, ...]) -> None:
+    """Two teams matching one namespace is an error (a literal name, or a glob against a name)."""
+    for i, team in enumerate(teams):
+        for j in range(i + 1, len(teams)):
+            other = teams[j]
+            for a in team.namespaces:
+                for b in other.namespaces:
+                    if a == b or fnmatch.fnmatchcase(a, b) or fnmatch.fnmatchcase(b, a):
+                        raise root.error(
+                            f"teams[{j}].namespaces",
+                            f"namespace {b!r} overlaps {a!r} of team {team.name!r}; a namespace has one owner",
+                        )

@@ -1,0 +1,134 @@
+"""From loaded documents to keyed objects, and the source problems (PDA-SRC-*) found on the way.
+
+Shared by the Git reader (``sources/git.py``) and the manifest-file reader (``sources/files.py``):
+identity (DESIGN §3: a namespaced object without a namespace takes the source's default namespace,
+else ``default``; a cluster-scoped object has namespace ``""``), duplicates (PDA-SRC-004, the first
+document wins), and objects that cannot be identified (no ``metadata.name``: PDA-SRC-001).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from auditor import kinds
+from auditor.model import Body, GroupKind, KubeObject, Origin, ResourceKey, key_of
+from auditor.sources.yamlload import INVALID_YAML, Problem
+
+logger = logging.getLogger(__name__)
+
+UNSAFE_SYMLINK = "PDA-SRC-003"
+DUPLICATE = "PDA-SRC-004"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceProblem:
+    """A PDA-SRC-* condition of one file (or document) of a source; becomes a ``source`` finding.
+
+    ``message`` is a full sentence naming the file (and line); ``key`` is set when the problem is
+    about an identified object (duplicates).
+    """
+
+    check: str
+    origin: Origin
+    message: str
+    key: ResourceKey | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Located:
+    """A loaded document body and where it was read."""
+
+    body: Body
+    origin: Origin
+
+
+def located_problem(problem: Problem, origin: Origin) -> SourceProblem:
+    """A loader problem of the file at ``origin`` as a SourceProblem at the problem's line."""
+    return SourceProblem(
+        check=problem.check, origin=replace(origin, line=problem.line), message=problem.message
+    )
+
+
+def where(origin: Origin) -> str:
+    """``path:line`` (or ``path``) of an origin, for messages."""
+    return f"{origin.path}:{origin.line}" if origin.line else origin.path
+
+
+def group_kind(body: Body) -> GroupKind:
+    """The GroupKind of a loaded object body."""
+    return GroupKind.from_api_version(str(body.get("apiVersion", "")), str(body.get("kind", "")))
+
+
+def is_crd(body: Body) -> bool:
+    return group_kind(body) == kinds.CRD
+
+
+def crd_scopes(bodies: Iterable[Body]) -> dict[GroupKind, bool]:
+    """Kinds defined by the CRDs among ``bodies``, True when the kind is namespaced."""
+    scopes: dict[GroupKind, bool] = {}
+    for body in bodies:
+        if not is_crd(body):
+            continue
+        spec = body.get("spec")
+        names = spec.get("names") if isinstance(spec, dict) else None
+        if isinstance(names, dict) and isinstance(spec, dict):
+            gk = GroupKind(str(spec.get("group", "")), str(names.get("kind", "")))
+            scopes[gk] = spec.get("scope") != "Cluster"
+    return scopes
+
+
+def assemble(
+    documents: Sequence[Located],
+    *,
+    default_namespace: str | None,
+    cluster_scoped: Collection[GroupKind],
+) -> tuple[list[KubeObject], list[SourceProblem]]:
+    """Key every document, fill in namespaces, and drop (and report) duplicates and nameless ones.
+
+    CRDs among the documents extend ``cluster_scoped`` with the scope they declare.
+    """
+    scopes = crd_scopes(d.body for d in documents)
+    scoped = {gk for gk in cluster_scoped if scopes.get(gk) is not True}
+    scoped.update(gk for gk, namespaced in scopes.items() if not namespaced)
+    objects: dict[ResourceKey, KubeObject] = {}
+    problems: list[SourceProblem] = []
+    for doc in documents:
+        obj_or_problem = _identify(doc, default_namespace or "default", scoped)
+        if isinstance(obj_or_problem, SourceProblem):
+            problems.append(obj_or_problem)
+        elif (first := objects.get(obj_or_problem.key)) is not None:
+            problems.append(_duplicate(first, obj_or_problem))
+        else:
+            objects[obj_or_problem.key] = obj_or_problem
+    return list(objects.values()), problems
+
+
+def _identify(
+    doc: Located, default_namespace: str, cluster_scoped: Collection[GroupKind]
+) -> KubeObject | SourceProblem:
+    body = doc.body
+    metadata: Any = body.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if not isinstance(metadata, dict) or not isinstance(name, str) or not name:
+        what = f"{where(doc.origin)}: {body['kind']} without a metadata.name string cannot be identified"
+        return SourceProblem(check=INVALID_YAML, origin=doc.origin, message=what)
+    if group_kind(body) in cluster_scoped:
+        metadata.pop("namespace", None)
+    elif not metadata.get("namespace"):
+        metadata["namespace"] = default_namespace
+    else:
+        metadata["namespace"] = str(metadata["namespace"])
+    return KubeObject(key=key_of(body), body=body, origin=doc.origin)
+
+
+def _duplicate(first: KubeObject, second: KubeObject) -> SourceProblem:
+    assert first.origin is not None and second.origin is not None
+    message = (
+        f"{second.key} is declared twice: at {where(first.origin)} and at "
+        f"{where(second.origin)}; the first is kept"
+    )
+    logger.debug(message, extra={"action": "duplicate", "resource": str(second.key)})
+    return SourceProblem(check=DUPLICATE, origin=second.origin, message=message, key=second.key)

@@ -1,0 +1,194 @@
+"""Which files of a Git tree a team source reads: globs, symlinks and kustomize directories.
+
+Pure (the caller lists the tree and reads symlink targets). Rules, documented for users:
+
+* Patterns are matched against repository paths (``/``-separated, no leading ``/``). ``*``, ``?``
+  and ``[...]`` match within one path segment; a ``**`` segment matches zero or more segments
+  (``a/**/*.yaml`` matches ``a/x.yaml`` and ``a/b/c/x.yaml``; ``a/**`` matches everything in ``a``).
+* Only files ending in ``.yaml``, ``.yml`` or ``.json`` are read.
+* A directory holding ``kustomization.yaml``, ``kustomization.yml`` or ``Kustomization`` is a
+  kustomize directory. It is *selected* when a pattern matches that file or the directory itself;
+  a selected directory is rendered as a whole, and no file inside it (or below it) is read on its
+  own. A selected directory inside another selected one is not rendered separately.
+* Symlinks are followed when their target stays inside the repository (to a file or a directory,
+  up to a few levels). A symlink leaving it is reported (PDA-SRC-003) when a pattern selects it or
+  could select something below it. Submodules are not read and are reported the same way.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+YAML_SUFFIXES = (".yaml", ".yml", ".json")
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+MODE_SYMLINK = "120000"
+MODE_SUBMODULE = "160000"
+_MAX_LINK_HOPS = 8
+_MAX_DIR_LINK_ROUNDS = 3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """One ``git ls-tree -r -l`` row: a blob, symlink (mode 120000) or submodule (160000)."""
+
+    path: str
+    mode: str
+    sha: str
+    size: int | None
+
+
+@dataclass(slots=True, kw_only=True)
+class Selection:
+    """What to read: files (path as selected -> the blob holding its content) in path order,
+    kustomize directories to render, and escaping symlinks / submodules that were selected."""
+
+    files: list[tuple[str, Entry]] = field(default_factory=list)
+    kustomize_dirs: list[str] = field(default_factory=list)
+    escaping: list[tuple[str, str]] = field(default_factory=list)
+    submodules: list[str] = field(default_factory=list)
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """Compile a path glob (see module doc) into a full-match regular expression."""
+    segments = pattern.strip("/").removeprefix("./").split("/")
+    out: list[str] = []
+    for index, segment in enumerate(segments):
+        last = index == len(segments) - 1
+        if segment == "**":
+            out.append(".+" if last else "(?:[^/]+/)*")
+        else:
+            out.append(_segment_regex(segment) + ("" if last else "/"))
+    return re.compile("".join(out))
+
+
+def _segment_regex(segment: str) -> str:
+    out, i = [], 0
+    while i < len(segment):
+        char = segment[i]
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and (end := segment.find("]", i + 2)) != -1:
+            body = segment[i + 1 : end]
+            negate = body.startswith("!")
+            body = re.sub(r"([\\\]^])", r"\\\1", body[1:] if negate else body)
+            out.append(f"[{'^' if negate else ''}{body}]")
+            i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return "".join(out)
+
+
+def could_match_below(pattern: str, directory: str) -> bool:
+    """True when ``pattern`` could match some path strictly below ``directory``."""
+    pat = pattern.strip("/").removeprefix("./").split("/")
+    parts = [p for p in directory.split("/") if p]
+    seen: set[tuple[int, int]] = set()
+    todo = [(0, 0)]
+    while todo:
+        i, j = todo.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if j == len(parts):
+            if i < len(pat):
+                return True
+        elif i < len(pat) and pat[i] == "**":
+            todo += [(i + 1, j), (i, j + 1)]
+        elif i < len(pat) and fnmatchcase(parts[j], pat[i]):
+            todo.append((i + 1, j + 1))
+    return False
+
+
+def select(
+    entries: Sequence[Entry], patterns: Sequence[str], *, read_link: Callable[[Entry], str]
+) -> Selection:
+    """Apply ``patterns`` to a listed tree (see module doc)."""
+    regexes = [glob_regex(p) for p in patterns]
+
+    def matches(path: str) -> bool:
+        return any(r.fullmatch(path) for r in regexes)
+
+    def below(directory: str) -> bool:
+        return any(could_match_below(p, directory) for p in patterns)
+
+    table, escaping = _virtual_table(entries, read_link)
+    selection = Selection()
+    selection.escaping = [(p, t) for p, t in escaping if matches(p) or below(p)]
+    selection.submodules = [
+        e.path for e in entries if e.mode == MODE_SUBMODULE and (matches(e.path) or below(e.path))
+    ]
+    selection.kustomize_dirs = _kustomize_dirs(table, matches)
+    for path in sorted(table):
+        if path.endswith(YAML_SUFFIXES) and matches(path):
+            if not any(_inside(path, d) for d in selection.kustomize_dirs):
+                selection.files.append((path, table[path]))
+    return selection
+
+
+def _inside(path: str, directory: str) -> bool:
+    return directory == "" or path.startswith(directory + "/")
+
+
+def _kustomize_dirs(table: dict[str, Entry], matches: Callable[[str], bool]) -> list[str]:
+    chosen: set[str] = set()
+    for path in table:
+        directory, name = posixpath.split(path)
+        if name in KUSTOMIZATION_FILES and (matches(path) or (directory and matches(directory))):
+            chosen.add(directory)
+    return sorted(d for d in chosen if not any(o != d and _inside(d, o) for o in chosen))
+
+
+def _virtual_table(
+    entries: Sequence[Entry], read_link: Callable[[Entry], str]
+) -> tuple[dict[str, Entry], list[tuple[str, str]]]:
+    """Every readable path (symlinks resolved to their blob), and the symlinks that escape."""
+    blobs = {e.path: e for e in entries if e.mode not in (MODE_SYMLINK, MODE_SUBMODULE)}
+    links = {e.path: e for e in entries if e.mode == MODE_SYMLINK}
+    table = dict(blobs)
+    escaping: list[tuple[str, str]] = []
+    dir_links: list[tuple[str, str]] = []
+    for path, link in sorted(links.items()):
+        target = read_link(link)
+        resolved = _resolve(path, target, links, read_link)
+        if resolved is None:
+            escaping.append((path, target))
+        elif resolved in blobs:
+            table[path] = blobs[resolved]
+        else:
+            dir_links.append((path, resolved))
+    for _ in range(_MAX_DIR_LINK_ROUNDS):
+        new = {
+            f"{link}/{path[len(target) :].lstrip('/')}": entry
+            for link, target in dir_links
+            for path, entry in table.items()
+            if _inside(path, target)
+        }
+        new = {p: e for p, e in new.items() if p not in table}
+        if not new:
+            break
+        table.update(new)
+    return table, escaping
+
+
+def _resolve(
+    path: str, target: str, links: dict[str, Entry], read_link: Callable[[Entry], str]
+) -> str | None:
+    """The in-repository path a symlink leads to (following chains), or None when it leaves."""
+    for _ in range(_MAX_LINK_HOPS):
+        if target.startswith("/"):
+            return None
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+        if resolved == ".." or resolved.startswith("../"):
+            return None
+        resolved = "" if resolved == "." else resolved
+        if resolved not in links:
+            return resolved
+        path, target = resolved, read_link(links[resolved])
+    return None

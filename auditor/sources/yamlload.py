@@ -1,0 +1,305 @@
+"""The one YAML parser for manifests: documents with their lines, limits, and what is not an object.
+
+YAML 1.1 rules as kubectl applies them (``yes``/``no`` are booleans, ``0755`` is octal), with
+results kept JSON-compatible the way kubectl's YAML-to-JSON step does it: timestamps and
+``!!binary`` stay strings, mapping keys become strings (``80`` -> ``"80"``, ``yes`` -> ``"true"``).
+Input whose first character is ``{`` or ``[`` is read as JSON (one or more concatenated values)
+when it is valid JSON, so JSON numbers keep JSON semantics.
+
+Guards: a document that uses aliases and expands past ``max_nodes`` nodes (billion laughs), or
+whose aliases are recursive, is refused with PDA-SRC-002. Alias-free documents are bounded by the
+callers' byte limits instead, so a large ``kubectl get -o yaml`` List is never refused for size.
+
+``kind: *List`` documents with an ``items`` list are unwrapped (items keep their own lines; items
+of a typed list such as ``HTTPRouteList`` that lack apiVersion/kind get them from the list).
+Core ``v1`` Secrets lose ``data``, ``stringData`` and the last-applied annotation as they load.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+try:
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+logger = logging.getLogger(__name__)
+
+INVALID_YAML = "PDA-SRC-001"
+OVER_LIMITS = "PDA-SRC-002"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Document:
+    """One Kubernetes object as loaded, with the 1-based first line of its document (or item)."""
+
+    body: dict[str, Any]
+    line: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Problem:
+    """Why (part of) a text was not loaded: PDA-SRC-001 invalid YAML, PDA-SRC-002 over limits."""
+
+    check: str
+    line: int | None
+    message: str
+
+
+class _Loader(_SafeLoader):
+    """Safe YAML 1.1 loading with JSON-compatible results."""
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        if all(type(k) is str for k in mapping):
+            return mapping
+        return {_key_text(k): v for k, v in mapping.items()}
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_scalar)
+_Loader.add_constructor("tag:yaml.org,2002:binary", _Loader.construct_scalar)
+_Loader.add_constructor("tag:yaml.org,2002:set", _Loader.construct_yaml_map)
+_Loader.add_constructor("tag:yaml.org,2002:omap", _Loader.construct_yaml_seq)
+_Loader.add_constructor("tag:yaml.org,2002:pairs", _Loader.construct_yaml_seq)
+
+
+def _key_text(key: object) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return str(key)
+
+
+@dataclass(slots=True)
+class _Result:
+    path: str
+    documents: list[Document]
+    problems: list[Problem]
+    ignored: int = 0
+
+    def problem(self, check: str, line: int | None, what: str) -> None:
+        where = f"{self.path}:{line}" if line else self.path
+        self.problems.append(Problem(check=check, line=line, message=f"{where}: {what}"))
+        logger.debug("%s: %s", where, what, extra={"action": "yaml-load", "resource": self.path})
+
+
+def load_documents(
+    text: str, *, path: str, max_nodes: int = 1_000_000
+) -> tuple[list[Document], list[Problem], int]:
+    """Parse ``text`` (multi-document YAML or JSON) into Kubernetes objects.
+
+    Returns the objects, the problems (documents before a syntax error are kept), and how many
+    documents were not Kubernetes objects (no apiVersion/kind, scalars, lists). Empty documents
+    (a trailing ``---``) are not counted.
+    """
+    result = _Result(path=path, documents=[], problems=[])
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not (text.lstrip()[:1] in ("{", "[") and _load_json(text, result)):
+        _load_yaml(text, result, max_nodes)
+    return result.documents, result.problems, result.ignored
+
+
+def _load_json(text: str, result: _Result) -> bool:
+    """Read ``text`` as concatenated JSON values; False (nothing recorded) when it is not JSON."""
+    decoder = json.JSONDecoder()
+    values: list[tuple[Any, int]] = []
+    index, line = 0, 1
+    try:
+        while (start := _skip_space(text, index)) < len(text):
+            line += text.count("\n", index, start)
+            value, index = decoder.raw_decode(text, start)
+            values.append((value, line))
+            line += text.count("\n", start, index)
+    except json.JSONDecodeError:
+        return False
+    for value, value_line in values:
+        _classify(value, value_line, None, result)
+    return True
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t\r\n":
+        index += 1
+    return index
+
+
+def _load_yaml(text: str, result: _Result, max_nodes: int) -> None:
+    loader = _Loader(text)
+    try:
+        while True:
+            try:
+                if not loader.check_node():
+                    return
+                node = loader.get_node()
+            except yaml.YAMLError as e:
+                result.problem(INVALID_YAML, _error_line(e, text), f"invalid YAML: {_describe(e)}")
+                return
+            if node is not None:
+                _load_node(loader, node, result, max_nodes)
+    finally:
+        loader.dispose()
+
+
+def _load_node(loader: _Loader, node: Node, result: _Result, max_nodes: int) -> None:
+    line = node.start_mark.line + 1
+    expanded, unique = _expanded_size(node)
+    if expanded is None:
+        result.problem(OVER_LIMITS, line, "document refused: recursive YAML alias")
+        return
+    if expanded > max_nodes and expanded > unique:
+        what = f"document refused: its aliases expand past the limit of {max_nodes} YAML nodes"
+        result.problem(OVER_LIMITS, line, what)
+        return
+    try:
+        data = loader.construct_document(node)
+        if expanded > unique:
+            data = _unshare(data)
+    except (yaml.YAMLError, RecursionError) as e:
+        _reset(loader)
+        result.problem(INVALID_YAML, _error_line(e, None) or line, f"invalid YAML: {_describe(e)}")
+        return
+    _classify(data, line, node, result)
+
+
+def _reset(loader: _Loader) -> None:
+    """Forget a half-constructed document so the next one starts clean."""
+    loader.constructed_objects = {}
+    loader.recursive_objects = {}
+    loader.state_generators = []
+    loader.deep_construct = False
+
+
+def _children(node: Node) -> Iterator[Node]:
+    if isinstance(node, SequenceNode):
+        yield from node.value
+    elif isinstance(node, MappingNode):
+        for key, value in node.value:
+            yield key
+            yield value
+
+
+def _expanded_size(root: Node) -> tuple[int | None, int]:
+    """(nodes the document expands to, distinct nodes); None when an alias is recursive.
+
+    Memoised by node identity, so a billion-laughs document costs as much as its text.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        nid = id(node)
+        if done:
+            active.discard(nid)
+            sizes[nid] = 1 + sum(sizes[id(c)] for c in _children(node))
+        elif nid not in sizes:
+            active.add(nid)
+            stack.append((node, True))
+            for child in _children(node):
+                if id(child) in active:
+                    return None, len(sizes)
+                if id(child) not in sizes:
+                    stack.append((child, False))
+    return sizes[id(root)], len(sizes)
+
+
+def _unshare(data: Any) -> Any:
+    """A copy in which no dict or list is shared (aliases would otherwise alias mutations)."""
+    if isinstance(data, dict):
+        return {k: _unshare(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_unshare(v) for v in data]
+    return data
+
+
+def _error_line(error: BaseException, text: str | None) -> int | None:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if mark is not None:
+        return int(mark.line) + 1
+    position = getattr(error, "position", None)
+    if text is not None and isinstance(position, int):
+        return text.count("\n", 0, position) + 1
+    return None
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, RecursionError):
+        return "nesting too deep"
+    problem = getattr(error, "problem", None)
+    context = getattr(error, "context", None)
+    if isinstance(error, yaml.reader.ReaderError):
+        char = error.character
+        code = char if isinstance(char, int) else ord(char)
+        return f"unacceptable character #x{code:04x}: {error.reason}"
+    if problem and context:
+        return f"{problem} ({context})"
+    return str(problem or context or error).splitlines()[0]
+
+
+def _is_object(data: Any) -> bool:
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("apiVersion"), str)
+        and isinstance(data.get("kind"), str)
+        and bool(data["apiVersion"])
+        and bool(data["kind"])
+    )
+
+
+def _classify(data: Any, line: int, node: Node | None, result: _Result) -> None:
+    if data is None:
+        return
+    if not _is_object(data):
+        result.ignored += 1
+        return
+    kind: str = data["kind"]
+    if kind.endswith("List") and isinstance(data.get("items"), list):
+        _unwrap(data, line, node, result)
+        return
+    result.documents.append(Document(body=_scrub_secret(data), line=line))
+
+
+def _unwrap(data: dict[str, Any], line: int, node: Node | None, result: _Result) -> None:
+    items: list[Any] = data["items"]
+    lines = _item_lines(node)
+    if len(lines) != len(items):
+        lines = [line] * len(items)
+    item_kind = data["kind"][: -len("List")]
+    for item, item_line in zip(items, lines, strict=True):
+        if isinstance(item, dict) and item_kind and "kind" not in item and "apiVersion" not in item:
+            item = {"apiVersion": data["apiVersion"], "kind": item_kind, **item}
+        if _is_object(item):
+            result.documents.append(Document(body=_scrub_secret(item), line=item_line))
+        elif item is not None:
+            result.ignored += 1
+
+
+def _item_lines(node: Node | None) -> list[int]:
+    if not isinstance(node, MappingNode):
+        return []
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.value == "items" and isinstance(value, SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def _scrub_secret(body: dict[str, Any]) -> dict[str, Any]:
+    """Drop a core Secret's values (data, stringData, and the last-applied copy of them)."""
+    if body.get("apiVersion") == "v1" and body.get("kind") == "Secret":
+        body.pop("data", None)
+        body.pop("stringData", None)
+        annotations = (body.get("metadata") or {}).get("annotations")
+        if isinstance(annotations, dict):
+            annotations.pop(LAST_APPLIED, None)
+    return body

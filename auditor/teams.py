@@ -1,0 +1,62 @@
+"""Ownership: which team owns a namespace (or a cluster-scoped object). Pure, stdlib only."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping, Sequence
+
+from auditor.model import ResourceKey, TeamPolicy
+
+NamespaceLabels = Mapping[str, Mapping[str, str]]
+"""Live (or declared) Namespace labels by namespace name."""
+
+
+def namespace_matches(team: TeamPolicy, namespace: str, labels: NamespaceLabels) -> bool:
+    """True when ``namespace`` is one of ``team``'s (by name, glob, or namespace_selector)."""
+    if any(fnmatch.fnmatchcase(namespace, pattern) for pattern in team.namespaces):
+        return True
+    if team.namespace_selector:
+        ns_labels = labels.get(namespace)
+        if ns_labels is not None:
+            return all(ns_labels.get(k) == v for k, v in team.namespace_selector.items())
+    return False
+
+
+def team_of_namespace(
+    namespace: str, teams: Sequence[TeamPolicy], labels: NamespaceLabels
+) -> TeamPolicy | None:
+    """The team owning ``namespace``; None when no team does. Config validation ensures one at most."""
+    for team in teams:
+        if namespace_matches(team, namespace, labels):
+            return team
+    return None
+
+
+def team_of(
+    key: ResourceKey, teams: Sequence[TeamPolicy], labels: NamespaceLabels
+) -> TeamPolicy | None:
+    """The team owning the object ``key``: by its namespace, or the ``cluster_scoped`` team."""
+    if key.namespace:
+        return team_of_namespace(key.namespace, teams, labels)
+    if key.kind == "Namespace" and key.group == "":
+        owner = team_of_namespace(key.name, teams, labels)
+        if owner is not None:
+            return owner
+    return next((t for t in teams if t.cluster_scoped), None)
+
+
+def namespace_labels(objects: Sequence[Mapping[str, object]]) -> dict[str, dict[str, str]]:
+    """Labels of every Namespace body in ``objects``, with the implicit metadata.name label."""
+    out: dict[str, dict[str, str]] = {}
+    for body in objects:
+        if body.get("kind") != "Namespace" or str(body.get("apiVersion", "")) != "v1":
+            continue
+        meta = body.get("metadata")
+        if not isinstance(meta, Mapping):
+            continue
+        name = str(meta.get("name", ""))
+        labels = meta.get("labels") or {}
+        merged = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
+        merged.setdefault("kubernetes.io/metadata.name", name)
+        out[name] = merged
+    return out
