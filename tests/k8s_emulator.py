@@ -1,26 +1,19 @@
 """A small Kubernetes API server emulator on 127.0.0.1 for tests (stdlib HTTP, background thread).
 
-It owns: legacy discovery (``/version``, ``/api``, ``/api/v1``, ``/apis``, ``/apis/<g>[/<v>]``) built
-from built-in resources and the CRDs it is given; list (cluster-wide and namespaced) and get of every
-served resource, including ``apiextensions.k8s.io/v1 customresourcedefinitions``; pagination with
-``limit``/``continue``; ``labelSelector``; metadata-only lists (``as=PartialObjectMetadataList``);
-failure injection (status codes, delays, expiring continue tokens); and a request log.
-
-Objects are stored as given. Like the real API server, list items carry no ``apiVersion``/``kind``.
-Use it through a kubeconfig file: ``emulator.write_kubeconfig(path)``.
+It owns the server, the in-memory state (served resources, objects), failure injection (status
+codes, delays, expiring continue tokens) and the request log; the documents it answers with are
+built in ``tests/k8s_emulator_docs.py``. It serves discovery, list (cluster-wide and namespaced)
+and get for every served resource, including ``apiextensions.k8s.io/v1 customresourcedefinitions``.
+Objects are stored as given; like the real API server, list items carry no ``apiVersion``/``kind``.
+The official client reaches it through ``emulator.write_kubeconfig(path)``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import functools
 import json
-import re
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from http import HTTPStatus
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -28,106 +21,29 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-Body = dict[str, Any]
-
-CRD_ROOT = Path(__file__).resolve().parents[1] / ".." / "shared" / "crds"
-GATEWAY_CRDS = CRD_ROOT / "gateway-api" / "v1.6.1"
-
-_STATUS_REASONS = {
-    400: "BadRequest",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "NotFound",
-    405: "MethodNotAllowed",
-    410: "Expired",
-    429: "TooManyRequests",
-    500: "InternalError",
-    503: "ServiceUnavailable",
-    504: "Timeout",
-}
-
-
-@functools.cache
-def _bundle_json(channel: str) -> str:
-    with (GATEWAY_CRDS / f"{channel}.yaml").open() as fh:
-        docs = [d for d in yaml.load_all(fh, Loader=yaml.CSafeLoader) if d]
-    return json.dumps([d for d in docs if d.get("kind") == "CustomResourceDefinition"])
-
-
-def load_crd_bundle(channel: str = "standard") -> list[Body]:
-    """The CRDs of the Gateway API v1.6.1 ``standard`` or ``experimental`` bundle (fresh copies)."""
-    crds: list[Body] = json.loads(_bundle_json(channel))
-    return crds
-
-
-def version_priority(version: str) -> tuple[int, int, int, str]:
-    """Sort key in Kubernetes version priority: v2 > v1 > v1beta2 > v1beta1 > v1alpha1 > other."""
-    m = re.fullmatch(r"v(\d+)(?:(alpha|beta)(\d+))?", version)
-    if not m:
-        return (3, 0, 0, version)
-    stage = {"": 0, "beta": 1, "alpha": 2}[m.group(2) or ""]
-    return (stage, -int(m.group(1)), -int(m.group(3) or 0), version)
-
-
-def status_body(code: int, message: str, *, reason: str | None = None) -> Body:
-    """A ``meta/v1 Status`` failure body, as the API server sends with error responses."""
-    return {
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": message,
-        "reason": reason or _STATUS_REASONS.get(code, "Unknown"),
-        "details": {},
-        "code": code,
-    }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Resource:
-    """One served resource: group, plural, kind, scope and served versions (priority order)."""
-
-    group: str
-    plural: str
-    kind: str
-    namespaced: bool
-    versions: tuple[str, ...]
-
-    def discovery(self) -> Body:
-        return {
-            "name": self.plural,
-            "singularName": self.kind.lower(),
-            "namespaced": self.namespaced,
-            "kind": self.kind,
-            "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"],
-        }
-
-
-BUILTIN_RESOURCES: tuple[Resource, ...] = (
-    Resource(group="", plural="namespaces", kind="Namespace", namespaced=False, versions=("v1",)),
-    Resource(group="", plural="services", kind="Service", namespaced=True, versions=("v1",)),
-    Resource(group="", plural="secrets", kind="Secret", namespaced=True, versions=("v1",)),
-    Resource(group="", plural="configmaps", kind="ConfigMap", namespaced=True, versions=("v1",)),
-    Resource(
-        group="networking.k8s.io",
-        plural="networkpolicies",
-        kind="NetworkPolicy",
-        namespaced=True,
-        versions=("v1",),
-    ),
-    Resource(
-        group="apiextensions.k8s.io",
-        plural="customresourcedefinitions",
-        kind="CustomResourceDefinition",
-        namespaced=False,
-        versions=("v1",),
-    ),
+from tests.k8s_emulator_docs import (
+    BUILTIN_RESOURCES,
+    Body,
+    Reply,
+    Resource,
+    Target,
+    discovery,
+    expired_reply,
+    fault_reply,
+    get_reply,
+    list_reply,
+    load_crd_bundle,
+    not_found,
+    parse_target,
+    status_body,
 )
+
+__all__ = ["Fault", "K8sEmulator", "RecordedRequest", "Resource", "load_crd_bundle", "status_body"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordedRequest:
-    """One request the emulator received."""
+    """One request the emulator received (headers: Accept and Authorization only)."""
 
     method: str
     path: str
@@ -153,33 +69,17 @@ class Fault:
     remaining: int | None = None  # None = always
     hits: int = 0
 
-    def matches(self, target: _Target | None, path: str) -> bool:
+    def matches(self, target: Target | None, path: str) -> bool:
         if self.remaining == 0:
             return False
         if self.path is not None:
             return self.path == path
-        if target is None or (target.resource.group, target.resource.plural) != (
-            self.group,
-            self.plural,
-        ):
+        if target is None:
+            return False
+        res = target.resource
+        if (res.group, res.plural) != (self.group, self.plural):
             return False
         return self.namespace is None or self.namespace == target.namespace
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Target:
-    resource: Resource
-    version: str
-    namespace: str | None
-    name: str | None
-
-
-@dataclass(slots=True)
-class _Response:
-    status: int
-    body: Body
-    delay: float = 0.0
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -188,28 +88,25 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def do_GET(self) -> None:
-        self._respond(self.server.emulator.handle("GET", self.path, self._request_headers()))
+        self._answer()
 
-    def _other(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
-        self._respond(self.server.emulator.handle(self.command, self.path, self._request_headers()))
+    def _read_body_and_answer(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._answer()
 
-    def _request_headers(self) -> dict[str, str]:
-        return {k.lower(): v for k, v in self.headers.items()}
+    do_POST = do_PUT = do_PATCH = do_DELETE = _read_body_and_answer
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = _other
-
-    def _respond(self, response: _Response) -> None:
-        if response.delay and self.server.emulator.stopping.wait(response.delay):
+    def _answer(self) -> None:
+        emulator = self.server.emulator
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        delay, (status, body) = emulator.handle(self.command, self.path, headers)
+        if delay and emulator.stopping.wait(delay):
             return
-        data = json.dumps(response.body).encode()
+        data = json.dumps(body).encode()
         try:
-            self.send_response(response.status)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
-            for name, value in response.headers.items():
-                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
@@ -250,7 +147,9 @@ class K8sEmulator:
     def start(self) -> K8sEmulator:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.emulator = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -300,22 +199,13 @@ class K8sEmulator:
             self._objects.setdefault(key, {})
 
     def add_crds(self, crds: Iterable[Body]) -> None:
-        """Serve each CRD's served versions and store the CRD itself (non-CRD documents are ignored)."""
+        """Serve each CRD's served versions and store the CRD itself (other documents ignored)."""
         for crd in crds:
             if crd.get("kind") != "CustomResourceDefinition":
                 continue
-            spec = crd["spec"]
-            served = [v["name"] for v in spec["versions"] if v.get("served")]
-            if served:
-                self.add_resource(
-                    Resource(
-                        group=spec["group"],
-                        plural=spec["names"]["plural"],
-                        kind=spec["names"]["kind"],
-                        namespaced=spec["scope"] == "Namespaced",
-                        versions=tuple(sorted(served, key=version_priority)),
-                    )
-                )
+            resource = Resource.from_crd(crd)
+            if resource is not None:
+                self.add_resource(resource)
             self.put(crd)
 
     def put(self, body: Body) -> None:
@@ -352,10 +242,11 @@ class K8sEmulator:
         times: int | None = None,
         namespace: str | None = None,
     ) -> Fault:
-        """Answer requests for (group, plural[, namespace]) with ``status`` ``times`` times (None: always)."""
-        return self._add_fault(
-            Fault(group=group, plural=plural, namespace=namespace, status=status, remaining=times)
+        """Answer requests for (group, plural[, namespace]) with ``status``, ``times`` times or always."""
+        fault = Fault(
+            group=group, plural=plural, namespace=namespace, status=status, remaining=times
         )
+        return self._add_fault(fault)
 
     def delay(
         self,
@@ -366,10 +257,11 @@ class K8sEmulator:
         times: int | None = None,
         namespace: str | None = None,
     ) -> Fault:
-        """Delay the answer to requests for (group, plural[, namespace]) by ``seconds``."""
-        return self._add_fault(
-            Fault(group=group, plural=plural, namespace=namespace, delay=seconds, remaining=times)
+        """Delay the answers to requests for (group, plural[, namespace]) by ``seconds``."""
+        fault = Fault(
+            group=group, plural=plural, namespace=namespace, delay=seconds, remaining=times
         )
+        return self._add_fault(fault)
 
     def fail_path(self, path: str, *, status: int, times: int | None = None) -> Fault:
         """Answer requests for exactly ``path`` (e.g. ``/apis``) with ``status``."""
@@ -394,19 +286,22 @@ class K8sEmulator:
 
     def requests_for(self, group: str, plural: str) -> list[RecordedRequest]:
         """Requests for one resource (lists and gets, any version and namespace)."""
+        with self._lock:
+            requests, resources = list(self.requests), dict(self._resources)
         out = []
-        for req in list(self.requests):
-            try:
-                target = self._target(req.path)
-            except LookupError:
-                continue
-            if (target.resource.group, target.resource.plural) == (group, plural):
+        for req in requests:
+            target = parse_target(req.path, resources)
+            if target is not None and (target.resource.group, target.resource.plural) == (
+                group,
+                plural,
+            ):
                 out.append(req)
         return out
 
     # -- serving ---------------------------------------------------------------------------------
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str]) -> _Response:
+    def handle(self, method: str, raw_path: str, headers: dict[str, str]) -> tuple[float, Reply]:
+        """Record the request; return (delay in seconds, (status, body))."""
         url = urlsplit(raw_path)
         path, query = url.path.rstrip("/") or "/", parse_qs(url.query)
         accept = headers.get("accept", "")
@@ -419,23 +314,17 @@ class K8sEmulator:
         )
         with self._lock:
             self.requests.append(recorded)
-        try:
-            target = self._target(path)
-        except LookupError:
-            target = None
+            resources = dict(self._resources)
+        target = parse_target(path, resources)
         fault = self._take_fault(target, path)
+        delay = fault.delay if fault is not None else 0.0
         if fault is not None and fault.status is not None:
-            resp = _Response(fault.status, self._fault_status(fault.status, target, path))
-            resp.delay = fault.delay
-            return resp
+            return delay, fault_reply(fault.status, target, path)
         if method != "GET":
-            resp = _Response(405, status_body(405, f"the emulator is read-only ({method})"))
-        else:
-            resp = self._serve(path, query, accept, target)
-        resp.delay = fault.delay if fault is not None else 0.0
-        return resp
+            return delay, (405, status_body(405, f"the emulator is read-only ({method})"))
+        return delay, self._serve(path, query, accept, target)
 
-    def _take_fault(self, target: _Target | None, path: str) -> Fault | None:
+    def _take_fault(self, target: Target | None, path: str) -> Fault | None:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(target, path):
@@ -445,189 +334,24 @@ class K8sEmulator:
                     return fault
         return None
 
-    @staticmethod
-    def _fault_status(code: int, target: _Target | None, path: str) -> Body:
-        if target is None:
-            return status_body(code, f"injected {code} for {path}")
-        res = target.resource
-        what = f"{res.plural}.{res.group}" if res.group else res.plural
-        scope = (
-            f'in the namespace "{target.namespace}"' if target.namespace else "at the cluster scope"
-        )
-        if code == 403:
-            message = (
-                f'{what} is forbidden: User "system:anonymous" cannot list resource '
-                f'"{res.plural}" in API group "{res.group}" {scope}'
-            )
-        else:
-            message = f"injected {code} for {what}"
-        return status_body(code, message)
-
     def _serve(
-        self, path: str, query: dict[str, list[str]], accept: str, target: _Target | None
-    ) -> _Response:
-        discovery = self._discovery(path)
-        if discovery is not None:
-            return discovery
-        if target is None:
-            return _Response(
-                404, status_body(404, "the server could not find the requested resource")
-            )
-        if target.name is not None:
-            return self._get(target, accept)
-        return self._list(target, query, accept)
-
-    def _target(self, path: str) -> _Target:
-        parts = path.strip("/").split("/")
-        if parts[0] == "api" and len(parts) >= 3:
-            group, version, rest = "", parts[1], parts[2:]
-        elif parts[0] == "apis" and len(parts) >= 4:
-            group, version, rest = parts[1], parts[2], parts[3:]
-        else:
-            raise LookupError(path)
-        namespace: str | None = None
-        if rest[0] == "namespaces" and len(rest) >= 3:
-            namespace, rest = rest[1], rest[2:]
-        if len(rest) > 2:
-            raise LookupError(path)
-        with self._lock:
-            res = self._resources.get((group, rest[0]))
-        if res is None or version not in res.versions or (namespace and not res.namespaced):
-            raise LookupError(path)
-        name = rest[1] if len(rest) == 2 else None
-        if name is not None and res.namespaced and namespace is None:
-            raise LookupError(path)
-        return _Target(resource=res, version=version, namespace=namespace, name=name)
-
-    def _get(self, target: _Target, accept: str) -> _Response:
-        res = target.resource
-        with self._lock:
-            body = self._objects[(res.group, res.plural)].get(
-                (target.namespace or "", target.name or "")
-            )
-        if body is None:
-            what = f"{res.plural}.{res.group}" if res.group else res.plural
-            return _Response(404, status_body(404, f'{what} "{target.name}" not found'))
-        if "as=PartialObjectMetadata" in accept:
-            meta_only = {"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata"}
-            return _Response(200, {**meta_only, "metadata": body.get("metadata", {})})
-        api_version = f"{res.group}/{target.version}" if res.group else target.version
-        return _Response(200, {**body, "apiVersion": api_version, "kind": res.kind})
-
-    def _list(self, target: _Target, query: dict[str, list[str]], accept: str) -> _Response:
-        res = target.resource
-        key = (res.group, res.plural)
-        token = (query.get("continue") or [""])[0]
-        limit = int((query.get("limit") or ["0"])[0] or 0)
-        selector = (query.get("labelSelector") or [""])[0]
-        with self._lock:
-            if token and self._expire.get(key, 0) > 0:
-                self._expire[key] -= 1
-                message = "The provided continue parameter is too old to display a consistent list result."
-                return _Response(410, status_body(410, message))
-            rv = str(self._rv)
-            items = sorted(self._objects[key].items())
-        if target.namespace is not None:
-            items = [(k, b) for k, b in items if k[0] == target.namespace]
-        items = [(k, b) for k, b in items if _selects(selector, b)]
-        if token:
-            try:
-                after = tuple(json.loads(base64.urlsafe_b64decode(token))["after"])
-            except (ValueError, KeyError, TypeError, binascii.Error):
-                return _Response(400, status_body(400, "invalid continue token"))
-            items = [(k, b) for k, b in items if k > after]
-        meta: Body = {"resourceVersion": rv}
-        if limit and len(items) > limit:
-            last = items[limit - 1][0]
-            meta["continue"] = base64.urlsafe_b64encode(
-                json.dumps({"after": last}).encode()
-            ).decode()
-            meta["remainingItemCount"] = len(items) - limit
-            items = items[:limit]
-        if "as=PartialObjectMetadataList" in accept:
-            head = {"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadataList"}
-            page = [{"metadata": b.get("metadata", {})} for _, b in items]
-        else:
-            api_version = f"{res.group}/{target.version}" if res.group else target.version
-            head = {"apiVersion": api_version, "kind": f"{res.kind}List"}
-            page = [
-                {k: v for k, v in b.items() if k not in ("apiVersion", "kind")} for _, b in items
-            ]
-        return _Response(200, {**head, "metadata": meta, "items": page})
-
-    def _discovery(self, path: str) -> _Response | None:
-        parts = path.strip("/").split("/") if path != "/" else []
+        self, path: str, query: dict[str, list[str]], accept: str, target: Target | None
+    ) -> Reply:
         with self._lock:
             resources = list(self._resources.values())
-        if parts == ["version"]:
-            return _Response(200, _VERSION)
-        if parts == ["api"]:
-            return _Response(200, {"kind": "APIVersions", "versions": ["v1"]})
-        if parts == ["apis"]:
-            groups = sorted({r.group for r in resources if r.group})
-            group_docs = [_group_doc(g, resources) for g in groups]
-            return _Response(
-                200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": group_docs}
-            )
-        if parts == ["api", "v1"]:
-            return _resource_list("", "v1", resources)
-        if len(parts) == 2 and parts[0] == "apis":
-            if not any(r.group == parts[1] for r in resources):
-                return _Response(
-                    404, status_body(404, "the server could not find the requested resource")
-                )
-            return _Response(
-                200, {"kind": "APIGroup", "apiVersion": "v1", **_group_doc(parts[1], resources)}
-            )
-        if len(parts) == 3 and parts[0] == "apis":
-            return _resource_list(parts[1], parts[2], resources)
-        return None
-
-
-_VERSION: Body = {
-    "major": "1",
-    "minor": "33",
-    "gitVersion": "v1.33.0-emulator",
-    "platform": "linux/amd64",
-}
-
-
-def _group_doc(group: str, resources: list[Resource]) -> Body:
-    versions = sorted(
-        {v for r in resources if r.group == group for v in r.versions}, key=version_priority
-    )
-    entries = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
-    return {"name": group, "versions": entries, "preferredVersion": entries[0]}
-
-
-def _resource_list(group: str, version: str, resources: list[Resource]) -> _Response:
-    served = [r.discovery() for r in resources if r.group == group and version in r.versions]
-    if not served:
-        return _Response(404, status_body(404, "the server could not find the requested resource"))
-    group_version = f"{group}/{version}" if group else version
-    body = {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version}
-    return _Response(200, {**body, "resources": served})
-
-
-def _selects(selector: str, body: Body) -> bool:
-    """Label selector terms: ``k=v``, ``k==v``, ``k!=v``, ``k``, ``!k`` (comma = and)."""
-    labels = (body.get("metadata") or {}).get("labels") or {}
-    for term in filter(None, (t.strip() for t in selector.split(","))):
-        if "!=" in term:
-            k, v = term.split("!=", 1)
-            ok = labels.get(k.strip()) != v.strip()
-        elif "=" in term:
-            k, v = term.replace("==", "=").split("=", 1)
-            ok = labels.get(k.strip()) == v.strip()
-        elif term.startswith("!"):
-            ok = term[1:].strip() not in labels
-        else:
-            ok = term in labels
-        if not ok:
-            return False
-    return True
-
-
-def http_phrase(code: int) -> str:
-    """``403 Forbidden`` style status line text, for assertions."""
-    return f"{code} {HTTPStatus(code).phrase}"
+        reply = discovery(path, resources)
+        if reply is not None:
+            return reply
+        if target is None:
+            return not_found()
+        res = target.resource
+        key = (res.group, res.plural)
+        with self._lock:
+            if target.name is not None:
+                body = self._objects[key].get((target.namespace or "", target.name))
+                return get_reply(target, body, accept)
+            if query.get("continue") and self._expire.get(key, 0) > 0:
+                self._expire[key] -= 1
+                return expired_reply()
+            stored, rv = dict(self._objects[key]), str(self._rv)
+        return list_reply(target, stored, query, accept=accept, resource_version=rv)

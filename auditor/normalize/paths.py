@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BARE_VALUE = re.compile(r"[A-Za-z0-9_.:/*@+-]+")
+_JSON_WORDS = frozenset({"null", "true", "false"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,11 @@ Pattern = tuple[PatternSegment, ...]
 
 
 def _format_value(value: Any) -> str:
-    if isinstance(value, str) and _BARE_VALUE.fullmatch(value) and value not in ("null", "true", "false"):
+    if (
+        isinstance(value, str)
+        and _BARE_VALUE.fullmatch(value)
+        and value not in ("null", "true", "false")
+    ):
         return value
     return json.dumps(value, sort_keys=True)
 
@@ -167,7 +172,7 @@ class _Parser:
         return Keyed(tuple(items))
 
     def _key_value(self, raw: str) -> Any:
-        if _BARE_VALUE.fullmatch(raw):
+        if _BARE_VALUE.fullmatch(raw) and raw not in _JSON_WORDS:
             return raw
         try:
             return json.loads(raw)

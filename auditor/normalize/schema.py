@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.model import Body, GroupKind
-from auditor.normalize.defaults_builtin import builtin_openapi
+from auditor.normalize.defaults_builtin import BUILTIN_KINDS, builtin_openapi
 from auditor.normalize.paths import Keyed
 
 logger = logging.getLogger(__name__)
@@ -91,12 +91,14 @@ def compile_schema(raw: Mapping[str, Any]) -> SchemaNode:
     pattern = str(raw.get("pattern", ""))
     return SchemaNode(
         type=raw.get("type"),
-        properties={k: compile_schema(v) for k, v in props.items()} if isinstance(props, dict) else {},
+        properties={k: compile_schema(v) for k, v in props.items()}
+        if isinstance(props, dict)
+        else {},
         items=compile_schema(items) if isinstance(items, dict) else None,
         additional=compile_schema(extra) if isinstance(extra, dict) else None,
         allow_unknown=bool(raw.get("x-kubernetes-preserve-unknown-fields")) or extra is True,
         embedded=bool(raw.get("x-kubernetes-embedded-resource")),
-        default=raw["default"] if "default" in raw else _NO_DEFAULT,
+        default=raw.get("default", _NO_DEFAULT),
         nullable=bool(raw.get("nullable")),
         list_type=raw.get("x-kubernetes-list-type"),
         list_map_keys=tuple(raw.get("x-kubernetes-list-map-keys") or ()),
@@ -117,7 +119,11 @@ METADATA_NODE = compile_schema(
         "properties": {
             "labels": _string_map(),
             "annotations": _string_map(),
-            "finalizers": {"type": "array", "x-kubernetes-list-type": "set", "items": {"type": "string"}},
+            "finalizers": {
+                "type": "array",
+                "x-kubernetes-list-type": "set",
+                "items": {"type": "string"},
+            },
             "ownerReferences": {
                 "type": "array",
                 "x-kubernetes-list-type": "map",
@@ -163,13 +169,15 @@ def _parse_crd(body: Body) -> _Crd | None:
             storage = version["name"]
     if not schemas:
         return None
-    return _Crd(group_kind=GroupKind(group, kind), schemas=schemas, served=tuple(served), storage=storage)
+    return _Crd(
+        group_kind=GroupKind(group, kind), schemas=schemas, served=tuple(served), storage=storage
+    )
 
 
 def _pick_version(crd: _Crd, version: str | None) -> str:
-    if version in crd.served and version in crd.schemas:
+    if version is not None and version in crd.served and version in crd.schemas:
         return version
-    if crd.storage in crd.schemas:
+    if crd.storage is not None and crd.storage in crd.schemas:
         return crd.storage
     return next(iter(crd.schemas))
 
@@ -215,7 +223,7 @@ class SchemaRegistry:
 
     def uses_builtin(self, gk: GroupKind) -> bool:
         """True when ``gk`` is a Gateway API kind with no CRD here, so the built-in table is used."""
-        return gk not in self._crds and builtin_openapi(gk) is not None
+        return gk not in self._crds and gk in BUILTIN_KINDS
 
     @staticmethod
     def _compile(gk: GroupKind, crd: _Crd | None, version: str | None) -> KindSchema | None:

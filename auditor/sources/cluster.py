@@ -87,6 +87,7 @@ class _Http:
     """GETs of JSON documents on one API server, with retries of transient failures."""
 
     client: Any  # kubernetes.client.ApiClient
+    cluster: str
     timeout: float
     attempts: int
     backoff: float
@@ -108,13 +109,8 @@ class _Http:
                         detail=e.detail,
                     ) from e
                 delay = self.backoff * 2 ** (attempt - 1)
-                logger.debug(
-                    "GET %s failed (%s), retrying in %.2fs",
-                    path,
-                    e.reason,
-                    delay,
-                    extra={"action": "retry", "resource": path},
-                )
+                extra = {"action": "retry", "resource": path, "cluster": self.cluster}
+                logger.debug("GET %s: %s, retry in %.2fs", path, e.reason, delay, extra=extra)
                 time.sleep(delay)
                 attempt += 1
 
@@ -146,23 +142,23 @@ class _Http:
 
 
 def _decode(status: int, data: bytes) -> Body:
-    if not 200 <= status < 300:
-        transient = status >= 500 or status == HTTPStatus.TOO_MANY_REQUESTS
-        raise _RequestFailed(_phrase(status), status=status, transient=transient, detail=_cut(data))
+    """The JSON object of a 2xx answer; anything else raises _RequestFailed."""
     try:
         doc = json.loads(data)
-    except ValueError as e:
-        raise _RequestFailed("invalid JSON in response", detail=_cut(data)) from e
-    if not isinstance(doc, dict):
-        raise _RequestFailed("unexpected response: not a JSON object", detail=_cut(data))
-    return doc
-
-
-def _phrase(status: int) -> str:
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
     except ValueError:
-        return f"HTTP {status}"
+        doc = None
+    if not 200 <= status < 300:
+        try:
+            reason = f"{status} {HTTPStatus(status).phrase}"
+        except ValueError:
+            reason = f"HTTP {status}"
+        message = doc.get("message") if isinstance(doc, dict) else None  # a Status body
+        transient = status >= 500 or status == HTTPStatus.TOO_MANY_REQUESTS
+        detail = _cut(message or data)
+        raise _RequestFailed(reason, status=status, transient=transient, detail=detail)
+    if not isinstance(doc, dict):
+        raise _RequestFailed("invalid response: not a JSON object", detail=_cut(data))
+    return doc
 
 
 def _cut(value: object) -> str:
@@ -186,16 +182,17 @@ def _connect(
     )
     try:
         if in_cluster:
-            InClusterConfigLoader(
+            loader = InClusterConfigLoader(  # type: ignore[no-untyped-call]
                 token_filename=SERVICE_TOKEN_FILENAME,
                 cert_filename=SERVICE_CERT_FILENAME,
                 environ=environ,
-            ).load_and_set(cfg)
+            )
+            loader.load_and_set(cfg)  # type: ignore[no-untyped-call]
             return ApiClient(configuration=cfg)
         path = _kubeconfig_path(kubeconfig, environ)
         if os.pathsep not in path and not os.path.exists(path):
             raise FileNotFoundError(f"no such file: {path}")
-        return new_client_from_config(
+        return new_client_from_config(  # type: ignore[no-untyped-call]
             config_file=path, context=context, persist_config=False, client_configuration=cfg
         )
     except Exception as e:  # the loaders raise ConfigException, OSError, YAML and type errors
@@ -296,16 +293,12 @@ def _resources(doc: Body, group: str, version: str) -> Iterator[_Resource]:
 
 def _list(http: _Http, res: _Resource, *, page_size: int, accept: str = _JSON) -> list[Body]:
     """Every item of one resource, page by page; restarts when the continue token expires."""
+    extra = {"action": "list-restart", "resource": str(res.kind), "cluster": http.cluster}
     for restart in range(_MAX_RESTARTS + 1):
         try:
             return _list_pages(http, res, page_size=page_size, accept=accept)
         except _Expired:
-            logger.info(
-                "continue token expired listing %s, restarting (%d)",
-                res.kind,
-                restart + 1,
-                extra={"action": "list-restart", "resource": str(res.kind)},
-            )
+            logger.info("continue token expired, restart %d", restart + 1, extra=extra)
     raise _RequestFailed(f"410 Gone: continue token expired {_MAX_RESTARTS + 1} times")
 
 
@@ -342,7 +335,7 @@ def _typed(item: Body, res: _Resource) -> Body:
 
 def _secret_metadata(item: Body) -> Body:
     """A Secret reduced to its metadata, without annotations that may carry its data."""
-    meta = dict(item.get("metadata") or {})
+    meta = dict(item["metadata"]) if isinstance(item.get("metadata"), dict) else {}
     annotations = meta.get("annotations")
     if isinstance(annotations, dict):
         meta["annotations"] = {
@@ -366,8 +359,17 @@ _CRD = _Resource(
 )
 
 
-def _read_crds(http: _Http, *, groups: set[str], page_size: int) -> list[Body]:
-    crds = [_typed(item, _CRD) for item in _list(http, _CRD, page_size=page_size)]
+def _read_crds(http: _Http, *, groups: set[str], page_size: int) -> list[Body] | Skipped:
+    """The CRDs of the given API groups (none read when no group is given)."""
+    if not groups:
+        return []
+    try:
+        items = _list(http, _CRD, page_size=page_size)
+    except _RequestFailed as e:
+        extra = {"action": "list", "resource": str(_CRD.kind), "cluster": http.cluster}
+        logger.warning("cannot list CRDs: %s", e.describe(), extra=extra)
+        return Skipped(subject=f"cluster {http.cluster}: CRD schemas", reason=e.reason)
+    crds = [_typed(item, _CRD) for item in items]
     return [c for c in crds if (c.get("spec") or {}).get("group") in groups]
 
 
@@ -406,23 +408,19 @@ def read_cluster(
     client = _connect(name=name, kubeconfig=kubeconfig, context=context, environ=environ)
     try:
         http = _Http(
-            client=client, timeout=request_timeout, attempts=max(1, retries), backoff=backoff
+            client=client,
+            cluster=name,
+            timeout=request_timeout,
+            attempts=max(1, retries),
+            backoff=backoff,
         )
-        return _read(
-            http,
-            name=name,
-            kinds=kinds,
-            secret_metadata=secret_metadata,
-            page_size=max(1, page_size),
-        )
+        wanted = _wanted(kinds, secret_metadata=secret_metadata)
+        return _read(http, name=name, wanted=wanted, page_size=max(1, page_size))
     finally:
         client.close()
 
 
-def _read(
-    http: _Http, *, name: str, kinds: Sequence[GroupKind], secret_metadata: bool, page_size: int
-) -> LiveState:
-    wanted = _wanted(kinds, secret_metadata=secret_metadata)
+def _read(http: _Http, *, name: str, wanted: list[GroupKind], page_size: int) -> LiveState:
     served, skipped = _discover(http, name=name, wanted=wanted)
     objects: list[Body] = []
     observed: set[GroupKind] = set()
@@ -439,19 +437,13 @@ def _read(
         logger.debug("listed %d %s", len(items), gk, extra=log_extra)
         objects.extend(items)
         observed.add(gk)
-    crds: list[Body] = []
-    groups = {gk.group for gk in served if gk.group}
-    if groups:
-        try:
-            crds = _read_crds(http, groups=groups, page_size=page_size)
-        except _RequestFailed as e:
-            log_extra = {"action": "list", "resource": "CustomResourceDefinition", "cluster": name}
-            logger.warning("cannot list CRDs: %s", e.describe(), extra=log_extra)
-            skipped.append(Skipped(subject=f"cluster {name}: CRD schemas", reason=e.reason))
+    crds = _read_crds(http, groups={gk.group for gk in served if gk.group}, page_size=page_size)
+    if isinstance(crds, Skipped):
+        skipped.append(crds)
     return LiveState(
         cluster=name,
         objects=tuple(objects),
-        crds=tuple(crds),
+        crds=() if isinstance(crds, Skipped) else tuple(crds),
         observed=frozenset(observed),
         served=frozenset(served),
         skipped=tuple(skipped),

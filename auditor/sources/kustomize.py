@@ -31,7 +31,9 @@ def find_renderer(search_path: str | None) -> list[str] | None:
 
 def render(command: list[str], directory: Path, *, timeout: float, max_bytes: int) -> str:
     """Run ``command DIRECTORY`` and return its standard output."""
-    logger.debug("rendering %s", directory, extra={"action": "kustomize", "resource": directory.name})
+    logger.debug(
+        "rendering %s", directory, extra={"action": "kustomize", "resource": directory.name}
+    )
     try:
         done = subprocess.run(
             [*command, str(directory)],

@@ -2,8 +2,9 @@
 
 Shared by the Git reader (``sources/git.py``) and the manifest-file reader (``sources/files.py``):
 identity (DESIGN §3: a namespaced object without a namespace takes the source's default namespace,
-else ``default``; a cluster-scoped object has namespace ``""``), duplicates (PDA-SRC-004, the first
-document wins), and objects that cannot be identified (no ``metadata.name``: PDA-SRC-001).
+else ``default``; a cluster-scoped object has namespace ``""``, and a namespace set on one is
+dropped), duplicates (PDA-SRC-004, the first document wins), and objects that cannot be identified
+(``metadata`` without a ``name``: PDA-SRC-001; no ``metadata`` at all: not an object, ignored).
 """
 
 from __future__ import annotations
@@ -85,9 +86,11 @@ def assemble(
     *,
     default_namespace: str | None,
     cluster_scoped: Collection[GroupKind],
-) -> tuple[list[KubeObject], list[SourceProblem]]:
+) -> tuple[list[KubeObject], list[SourceProblem], int]:
     """Key every document, fill in namespaces, and drop (and report) duplicates and nameless ones.
 
+    Returns the objects, the problems, and how many documents have no ``metadata`` at all (tool
+    configuration such as kustomization.yaml or a kubeconfig: counted as not Kubernetes objects).
     CRDs among the documents extend ``cluster_scoped`` with the scope they declare.
     """
     scopes = crd_scopes(d.body for d in documents)
@@ -95,22 +98,27 @@ def assemble(
     scoped.update(gk for gk, namespaced in scopes.items() if not namespaced)
     objects: dict[ResourceKey, KubeObject] = {}
     problems: list[SourceProblem] = []
+    ignored = 0
     for doc in documents:
-        obj_or_problem = _identify(doc, default_namespace or "default", scoped)
-        if isinstance(obj_or_problem, SourceProblem):
-            problems.append(obj_or_problem)
-        elif (first := objects.get(obj_or_problem.key)) is not None:
-            problems.append(_duplicate(first, obj_or_problem))
+        found = _identify(doc, default_namespace or "default", scoped)
+        if found is None:
+            ignored += 1
+        elif isinstance(found, SourceProblem):
+            problems.append(found)
+        elif (first := objects.get(found.key)) is not None:
+            problems.append(_duplicate(first, found))
         else:
-            objects[obj_or_problem.key] = obj_or_problem
-    return list(objects.values()), problems
+            objects[found.key] = found
+    return list(objects.values()), problems, ignored
 
 
 def _identify(
     doc: Located, default_namespace: str, cluster_scoped: Collection[GroupKind]
-) -> KubeObject | SourceProblem:
+) -> KubeObject | SourceProblem | None:
     body = doc.body
     metadata: Any = body.get("metadata")
+    if metadata is None:
+        return None  # a tool's config file (kustomization.yaml, kubeconfig), not an object
     name = metadata.get("name") if isinstance(metadata, dict) else None
     if not isinstance(metadata, dict) or not isinstance(name, str) or not name:
         what = f"{where(doc.origin)}: {body['kind']} without a metadata.name string cannot be identified"

@@ -44,10 +44,11 @@ class Entry:
 @dataclass(slots=True, kw_only=True)
 class Selection:
     """What to read: files (path as selected -> the blob holding its content) in path order,
-    kustomize directories to render, and escaping symlinks / submodules that were selected."""
+    the kustomization files of the kustomize directories to render, and the escaping symlinks
+    (path, target) and submodules that the patterns select."""
 
     files: list[tuple[str, Entry]] = field(default_factory=list)
-    kustomize_dirs: list[str] = field(default_factory=list)
+    kustomizations: list[str] = field(default_factory=list)
     escaping: list[tuple[str, str]] = field(default_factory=list)
     submodules: list[str] = field(default_factory=list)
 
@@ -124,11 +125,12 @@ def select(
     selection.submodules = [
         e.path for e in entries if e.mode == MODE_SUBMODULE and (matches(e.path) or below(e.path))
     ]
-    selection.kustomize_dirs = _kustomize_dirs(table, matches)
+    selection.kustomizations = _kustomizations(table, matches)
+    rendered = [posixpath.dirname(k) for k in selection.kustomizations]
     for path in sorted(table):
-        if path.endswith(YAML_SUFFIXES) and matches(path):
-            if not any(_inside(path, d) for d in selection.kustomize_dirs):
-                selection.files.append((path, table[path]))
+        inside = any(_inside(path, d) for d in rendered)
+        if path.endswith(YAML_SUFFIXES) and not inside and matches(path):
+            selection.files.append((path, table[path]))
     return selection
 
 
@@ -136,13 +138,17 @@ def _inside(path: str, directory: str) -> bool:
     return directory == "" or path.startswith(directory + "/")
 
 
-def _kustomize_dirs(table: dict[str, Entry], matches: Callable[[str], bool]) -> list[str]:
-    chosen: set[str] = set()
-    for path in table:
+def _kustomizations(table: dict[str, Entry], matches: Callable[[str], bool]) -> list[str]:
+    chosen: dict[str, str] = {}
+    for path in sorted(table):
         directory, name = posixpath.split(path)
         if name in KUSTOMIZATION_FILES and (matches(path) or (directory and matches(directory))):
-            chosen.add(directory)
-    return sorted(d for d in chosen if not any(o != d and _inside(d, o) for o in chosen))
+            chosen.setdefault(directory, path)
+    return [
+        kustomization
+        for directory, kustomization in sorted(chosen.items())
+        if not any(other != directory and _inside(directory, other) for other in chosen)
+    ]
 
 
 def _virtual_table(

@@ -65,11 +65,26 @@ class _Loader(_SafeLoader):
         return {_key_text(k): v for k, v in mapping.items()}
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_scalar)
-_Loader.add_constructor("tag:yaml.org,2002:binary", _Loader.construct_scalar)
-_Loader.add_constructor("tag:yaml.org,2002:set", _Loader.construct_yaml_map)
-_Loader.add_constructor("tag:yaml.org,2002:omap", _Loader.construct_yaml_seq)
-_Loader.add_constructor("tag:yaml.org,2002:pairs", _Loader.construct_yaml_seq)
+def _as_text(loader: _Loader, node: ScalarNode) -> str:
+    """Timestamps and ``!!binary`` stay the strings they are in JSON."""
+    return loader.construct_scalar(node)
+
+
+def _as_map(loader: _Loader, node: MappingNode) -> Iterator[dict[Any, Any]]:
+    """``!!set`` is a mapping with null values in JSON."""
+    return loader.construct_yaml_map(node)
+
+
+def _as_list(loader: _Loader, node: SequenceNode) -> Iterator[list[Any]]:
+    """``!!omap`` and ``!!pairs`` stay lists of single-key mappings."""
+    return loader.construct_yaml_seq(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
+_Loader.add_constructor("tag:yaml.org,2002:binary", _as_text)
+_Loader.add_constructor("tag:yaml.org,2002:set", _as_map)
+_Loader.add_constructor("tag:yaml.org,2002:omap", _as_list)
+_Loader.add_constructor("tag:yaml.org,2002:pairs", _as_list)
 
 
 def _key_text(key: object) -> str:

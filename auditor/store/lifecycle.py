@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from auditor.model import Category, Coverage
+from auditor.model import Category, Coverage, GroupKind
 from auditor.store.types import EventType, FindingStatus, RunScope
 
 _CHANGE_FIELDS = ("path", "op", "desired", "live", "manager", "operation")
@@ -32,13 +33,18 @@ class Known:
     category: str
     object_group: str | None
     object_kind: str | None
+    last_seen: datetime
     detail: Mapping[str, Any]
 
 
 def significant(finding: Mapping[str, Any]) -> dict[str, Any]:
     """The part of a finding dict whose change is a ``changed`` event."""
     changes = [{k: c.get(k) for k in _CHANGE_FIELDS} for c in finding.get("changes") or ()]
-    return {"severity": finding.get("severity"), "message": finding.get("message"), "changes": changes}
+    return {
+        "severity": finding.get("severity"),
+        "message": finding.get("message"),
+        "changes": changes,
+    }
 
 
 def event_detail(finding: Mapping[str, Any]) -> dict[str, Any]:
@@ -90,16 +96,11 @@ def observed(known: Known, coverage: CoverageIndex) -> bool:
         return False
     if known.category == Category.SOURCE or known.object_kind is None:
         return True
-    return any(
-        gk.group == (known.object_group or "") and gk.kind == known.object_kind
-        for gk in cover.live_kinds
-    )
+    return GroupKind(known.object_group or "", known.object_kind) in cover.live_kinds
 
 
 def resolvable(known: Known, scope: RunScope, coverage: CoverageIndex) -> bool:
     """An open finding absent from the run may be resolved by it."""
     return (
-        known.status is FindingStatus.OPEN
-        and in_scope(known, scope)
-        and observed(known, coverage)
+        known.status is FindingStatus.OPEN and in_scope(known, scope) and observed(known, coverage)
     )

@@ -62,7 +62,10 @@ def upgrade(url: str, revision: str = "head") -> str:
     """``auditor db upgrade``: apply pending migrations; returns the revision now current."""
     engine = engine_mod.create(url)
     try:
-        with engine_mod.translated("database upgrade", url), engine_mod.writing(engine) as connection:
+        with (
+            engine_mod.translated("database upgrade", url),
+            engine_mod.writing(engine) as connection,
+        ):
             _refuse_unknown(connection)
             _run(command.upgrade, connection, revision)
             return current_revision(connection) or "base"
@@ -73,7 +76,10 @@ def upgrade(url: str, revision: str = "head") -> str:
 def downgrade(url: str, revision: str) -> None:
     engine = engine_mod.create(url)
     try:
-        with engine_mod.translated("database downgrade", url), engine_mod.writing(engine) as connection:
+        with (
+            engine_mod.translated("database downgrade", url),
+            engine_mod.writing(engine) as connection,
+        ):
             _run(command.downgrade, connection, revision)
     finally:
         engine.dispose()

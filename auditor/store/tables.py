@@ -9,7 +9,7 @@ unique, so two workers can never run the same tick). Schema changes need a migra
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -126,3 +127,8 @@ class RunClaimRow(Base):
     schedule_key: Mapped[str] = mapped_column(String(253))
     scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table of a model (typed, for Core INSERT/DELETE statements)."""
+    return cast(Table, model.__table__)

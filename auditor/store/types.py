@@ -30,6 +30,36 @@ def parse_time(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+_FINDING_KEYS = (
+    "id", "check", "category", "severity", "view", "team", "other_team", "cluster", "object",
+    "ref", "listener", "reason", "message", "changes", "hidden_changes", "origin",
+)  # fmt: skip
+_NESTED_KEYS = {
+    "object": ("group", "kind", "namespace", "name", "sectionName", "port"),
+    "ref": ("group", "kind", "namespace", "name", "sectionName", "port"),
+    "origin": ("repository", "commit", "path", "line"),
+}
+_CHANGE_KEYS = ("path", "op", "desired", "live", "manager", "operation", "time")
+_EVENT_KEYS = ("severity", "message", "changes", "hidden_changes", "origin")
+
+
+def _ordered(data: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    out = {k: data[k] for k in keys if k in data}
+    out.update((k, data[k]) for k in sorted(data) if k not in out)
+    return out
+
+
+def in_finding_order(finding: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored finding dict with the key order of DESIGN §6 (JSONB does not keep key order)."""
+    out = _ordered(finding, _FINDING_KEYS + _EVENT_KEYS)
+    for key, keys in _NESTED_KEYS.items():
+        if isinstance(out.get(key), Mapping):
+            out[key] = _ordered(out[key], keys)
+    if isinstance(out.get("changes"), list):
+        out["changes"] = [_ordered(c, _CHANGE_KEYS) for c in out["changes"]]
+    return out
+
+
 class FindingStatus(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"
@@ -112,7 +142,8 @@ class StoredEvent:
     detail: Mapping[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"type": str(self.type), "run_id": self.run_id, "at": iso(self.at), **self.detail}
+        detail = in_finding_order(self.detail)
+        return {"type": str(self.type), "run_id": self.run_id, "at": iso(self.at), **detail}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,7 +159,7 @@ class StoredFinding:
     events: tuple[StoredEvent, ...] = ()
 
     def as_dict(self, *, with_events: bool = False) -> dict[str, Any]:
-        out = dict(self.finding)
+        out = in_finding_order(self.finding)
         out.update(
             status=str(self.status),
             first_seen=iso(self.first_seen),

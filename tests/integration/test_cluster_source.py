@@ -19,7 +19,6 @@ from tests.k8s_emulator import load_crd_bundle
 if TYPE_CHECKING:
     from tests.integration.conftest_k8s import K8sApi, K8sApiFactory
 
-pytest_plugins = ["tests.integration.conftest_k8s"]  # the lead may register it in tests/conftest.py
 
 CLUSTER = "prod"
 HTTPROUTE = GroupKind(GATEWAY_GROUP, "HTTPRoute")
@@ -31,7 +30,7 @@ XBTP = GroupKind(GATEWAY_X_GROUP, "XBackendTrafficPolicy")
 ISTIO_AUTHZ = GroupKind("security.istio.io", "AuthorizationPolicy")
 NAMESPACE = GroupKind("", "Namespace")
 SERVICE = GroupKind("", "Service")
-FAST = {"retries": 3, "backoff": 0.01, "request_timeout": 5.0}
+FAST: dict[str, Any] = {"retries": 3, "backoff": 0.01, "request_timeout": 5.0}
 
 
 def read(api: K8sApi, **kw: Any) -> LiveState:

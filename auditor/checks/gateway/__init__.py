@@ -1,0 +1,63 @@
+"""Gateway API policy analysis: pure functions over one view of a cluster.
+
+Entry point ``check_gateway(state, settings=...)``. Builds the indexes once, evaluates every
+parentRef once (``evaluate``), then derives the findings of each area: attachment (RT-002..006,
+RT-008, RT-009), org policy (RT-001), references and grants (RG-001/002, BE-001..003), grant hygiene
+(RG-004..007), hostnames (HN), tenancy (TN) and status trust (ST, live view only).
+GATEWAY_SEMANTICS.md is the rule book; each module documents the exact rule it implements.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from auditor.checks.gateway.attachment import attachment_findings
+from auditor.checks.gateway.context import Context
+from auditor.checks.gateway.evaluate import evaluate_all
+from auditor.checks.gateway.grants import reference_findings
+from auditor.checks.gateway.hostnames import hostname_findings
+from auditor.checks.gateway.hygiene import hygiene_findings
+from auditor.checks.gateway.index import build_index
+from auditor.checks.gateway.policy import policy_findings
+from auditor.checks.gateway.settings import GatewaySettings
+from auditor.checks.gateway.status import status_findings
+from auditor.checks.gateway.tenancy import tenancy_findings
+from auditor.checks.gateway.topology import build_topology
+from auditor.model import ClusterState, Finding
+
+__all__ = ["GatewaySettings", "check_gateway"]
+
+logger = logging.getLogger(__name__)
+
+
+def check_gateway(state: ClusterState, *, settings: GatewaySettings) -> list[Finding]:
+    """Every Gateway API finding for ``state``: one per (check, object, ref), sorted."""
+    ctx = Context(index=build_index(state), settings=settings)
+    evaluations = evaluate_all(ctx.index)
+    topology = build_topology(ctx.index, evaluations)
+    references = reference_findings(ctx)
+    found: list[Finding | None] = [
+        *attachment_findings(ctx, evaluations),
+        *policy_findings(ctx, evaluations),
+        *references.findings,
+        *hygiene_findings(ctx, references.used_grants),
+        *hostname_findings(ctx, evaluations, topology),
+        *tenancy_findings(ctx, topology),
+        *status_findings(ctx, evaluations),
+    ]
+    result = _unique(f for f in found if f is not None)
+    logger.debug(
+        "gateway analysis done",
+        extra={"action": "check_gateway", "resource": state.cluster, "findings": len(result)},
+    )
+    return result
+
+
+def _unique(findings: Iterable[Finding]) -> list[Finding]:
+    """First finding per (check, object, ref), ordered by check, object and ref."""
+    seen: dict[tuple[object, ...], Finding] = {}
+    for f in findings:
+        ref = tuple(sorted(f.ref.as_dict().items())) if f.ref else ()
+        seen.setdefault((f.check, f.object, ref), f)
+    return sorted(seen.values(), key=lambda f: (f.check, str(f.object), repr(f.ref)))

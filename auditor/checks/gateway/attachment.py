@@ -38,8 +38,13 @@ def _finding(ctx: Context, ev: Evaluation) -> Finding | None:
     check = CHECK_OF.get(ev.outcome)
     if check is None:
         if ev.outcome == Outcome.MESH and ev.pref.namespace != ev.referrer.key.namespace:
-            return ctx.finding("PDA-RT-008", ev.referrer, _consumer(ev), ref=ev.pref.ref,
-                               other_namespace=ev.pref.namespace)  # fmt: skip
+            return ctx.finding(
+                "PDA-RT-008",
+                ev.referrer,
+                _consumer(ev),
+                ref=ev.pref.ref,
+                other_namespace=ev.pref.namespace,
+            )
         return None
     return ctx.finding(
         check,
@@ -112,8 +117,10 @@ def _dangling(ev: Evaluation) -> str:
             "the parent does not resolve."
         )
     if pref.group not in ("", "gateway.networking.k8s.io") or pref.kind not in (
-        "Gateway", "ListenerSet", "Service",
-    ):  # fmt: skip
+        "Gateway",
+        "ListenerSet",
+        "Service",
+    ):
         return f"{pref.group or 'core'}/{pref.kind} is not a known parent kind and no such object exists."
     hint = ""
     if pref.namespace == ev.referrer.key.namespace:

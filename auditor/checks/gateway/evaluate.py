@@ -19,7 +19,6 @@ from enum import StrEnum
 from auditor.checks.gateway.fields import as_map, as_str, path, spec
 from auditor.checks.gateway.index import (
     GATEWAY,
-    LISTENERSET_KINDS,
     PARENT_KINDS,
     Index,
     Listener,
@@ -108,8 +107,12 @@ def evaluate_route(index: Index, route: KubeObject, pref: ParentRef) -> Evaluati
     target = pref.target
     if is_mesh_parent(pref):
         if not index.observed(SERVICE) or index.exists(target):
-            return Evaluation(referrer=route, pref=pref, outcome=Outcome.MESH,
-                              parent=index.state.objects.get(target))  # fmt: skip
+            return Evaluation(
+                referrer=route,
+                pref=pref,
+                outcome=Outcome.MESH,
+                parent=index.state.objects.get(target),
+            )
         return Evaluation(referrer=route, pref=pref, outcome=Outcome.DANGLING)
     parent = index.parent(target)
     if parent is None:
@@ -130,8 +133,9 @@ def evaluate_route(index: Index, route: KubeObject, pref: ParentRef) -> Evaluati
         if not matching:
             return _refused(route, pref, parent, Outcome.NO_MATCHING_HOSTNAME, tuple(allowed))
         allowed = list(matching)
-    return Evaluation(referrer=route, pref=pref, outcome=Outcome.ACCEPTED, parent=parent,
-                      listeners=tuple(allowed))  # fmt: skip
+    return Evaluation(
+        referrer=route, pref=pref, outcome=Outcome.ACCEPTED, parent=parent, listeners=tuple(allowed)
+    )
 
 
 def _missing(index: Index, referrer: KubeObject, pref: ParentRef) -> Evaluation:
@@ -140,8 +144,12 @@ def _missing(index: Index, referrer: KubeObject, pref: ParentRef) -> Evaluation:
     if known and not index.observed(gk):
         return Evaluation(referrer=referrer, pref=pref, outcome=Outcome.UNOBSERVED)
     if not known and index.exists(pref.target):
-        return Evaluation(referrer=referrer, pref=pref, outcome=Outcome.UNKNOWN,
-                          parent=index.state.objects[pref.target])  # fmt: skip
+        return Evaluation(
+            referrer=referrer,
+            pref=pref,
+            outcome=Outcome.UNKNOWN,
+            parent=index.state.objects[pref.target],
+        )
     return Evaluation(referrer=referrer, pref=pref, outcome=Outcome.DANGLING)
 
 
@@ -152,8 +160,9 @@ def _refused(
     outcome: Outcome,
     listeners: tuple[Listener, ...],
 ) -> Evaluation:
-    return Evaluation(referrer=referrer, pref=pref, outcome=outcome, parent=parent,
-                      listeners=listeners)  # fmt: skip
+    return Evaluation(
+        referrer=referrer, pref=pref, outcome=outcome, parent=parent, listeners=listeners
+    )
 
 
 def evaluate_listenerset(index: Index, listenerset: KubeObject, pref: ParentRef) -> Evaluation:

@@ -95,8 +95,14 @@ def _evaluate(ctx: Context, result: ReferenceResult, target: _Target, *, mesh_on
     reference = target.first
     key = reference.target
     if not reference.certificate and key.group_kind not in KNOWN_BACKEND_KINDS:
-        _emit(ctx, result, "PDA-BE-002", target, "InvalidKind",
-              f"{_kind(key)} is not a backend kind a conformant implementation resolves")  # fmt: skip
+        _emit(
+            ctx,
+            result,
+            "PDA-BE-002",
+            target,
+            "InvalidKind",
+            f"{_kind(key)} is not a backend kind a conformant implementation resolves",
+        )
         return
     if reference.cross_namespace:
         grants = matching_grants(ctx.index, reference)
@@ -111,7 +117,7 @@ def _refused(ctx: Context, result: ReferenceResult, target: _Target) -> None:
     ref = target.first
     src = ref.referrer.key
     why = (
-        f"is not permitted: no ReferenceGrant in namespace {ref.target.namespace} allows "
+        f"the reference is not permitted: no ReferenceGrant in namespace {ref.target.namespace} allows "
         f"from {{group: {src.group!r}, kind: {src.kind}, namespace: {src.namespace}}} to "
         f"{{group: {ref.target.group!r}, kind: {ref.target.kind}, name: {ref.target.name}}}"
     )
@@ -124,17 +130,33 @@ def _existence(ctx: Context, result: ReferenceResult, target: _Target) -> None:
     key = ref.target
     if not ctx.index.observed(key.group_kind):
         return
-    check, reason = ("PDA-BE-003", "InvalidCertificateRef") if ref.certificate else (
-        "PDA-BE-001", "BackendNotFound")  # fmt: skip
+    check, reason = (
+        ("PDA-BE-003", "InvalidCertificateRef")
+        if ref.certificate
+        else ("PDA-BE-001", "BackendNotFound")
+    )
     obj = ctx.index.state.objects.get(key)
     if obj is None:
-        _emit(ctx, result, check, target, reason, f"{_kind(key)} {key.namespace}/{key.name} does not exist")
+        _emit(
+            ctx,
+            result,
+            check,
+            target,
+            reason,
+            f"{_kind(key)} {key.namespace}/{key.name} does not exist",
+        )
         return
     missing = _missing_ports(obj, target.ports) if not ref.certificate else []
     if missing:
         ports = ", ".join(str(p) for p in missing)
-        _emit(ctx, result, check, target, reason,
-              f"Service {key.namespace}/{key.name} has no port {ports}")  # fmt: skip
+        _emit(
+            ctx,
+            result,
+            check,
+            target,
+            reason,
+            f"Service {key.namespace}/{key.name} has no port {ports}",
+        )
 
 
 def _missing_ports(service: KubeObject, ports: set[int]) -> list[int]:

@@ -12,7 +12,8 @@
 - HN-005: a wildcard hostname in a team-owned route.
 - HN-006: listener conflicts on one Gateway (its listeners then its accepted ListenerSets' in merge
   order): same port with different protocols (HTTPS+TLS excepted), or same port, same protocol and
-  the same hostname. Reported on the later listener; ``ref`` names the earlier one.
+  the same hostname. Reported once per later listener (``ref`` = that listener), naming the
+  earlier one.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from auditor.checks.gateway.index import Listener
 from auditor.checks.gateway.listeners import (
     HOSTNAME_KINDS,
     contained,
+    intersects,
     namespace_allowed,
     route_hostnames,
 )
+from auditor.checks.gateway.tenancy import listener_ref
 from auditor.checks.gateway.topology import Topology
 from auditor.model import Finding, KubeObject, Ref, ResourceKey
 
@@ -40,7 +43,9 @@ logger = logging.getLogger(__name__)
 Claim = tuple[ResourceKey, str, str]  # gateway, family, hostname-or-match key
 
 
-def hostname_findings(ctx: Context, evaluations: list[Evaluation], topo: Topology) -> Iterator[Finding | None]:
+def hostname_findings(
+    ctx: Context, evaluations: list[Evaluation], topo: Topology
+) -> Iterator[Finding | None]:
     yield from _delegation(ctx)
     yield from _wildcards(ctx)
     yield from _hostless(ctx, evaluations)
@@ -159,17 +164,18 @@ def _collisions(ctx: Context, topo: Topology) -> Iterator[Finding | None]:
 
 
 def _shadowed(ctx: Context, topo: Topology) -> Iterator[Finding | None]:
-    claims: dict[Claim, dict[ResourceKey, KubeObject]] = {}
+    claims: dict[tuple[ResourceKey, int | None, str, str], dict[ResourceKey, KubeObject]] = {}
     for gateway, evs in topo.attached.items():
         for ev in evs:
             route = ev.referrer
             if route.key.kind not in ("HTTPRoute", "GRPCRoute"):
                 continue
-            for host in route_hostnames(route.body) or ["*"]:
-                for match in _match_keys(route):
-                    claims.setdefault((gateway, host, match), {})[route.key] = route
+            keys = _match_keys(route)
+            for port, host in _effective_hosts(ev):
+                for match in keys:
+                    claims.setdefault((gateway, port, host, match), {})[route.key] = route
     shadowed: dict[tuple[ResourceKey, ResourceKey], tuple[KubeObject, KubeObject]] = {}
-    for (gateway, _, _), routes in claims.items():
+    for (gateway, _, _, _), routes in claims.items():
         if len(routes) > 1:
             ordered = sorted(routes.values(), key=_winner_order)
             for route in ordered[1:]:
@@ -184,6 +190,24 @@ def _shadowed(ctx: Context, topo: Topology) -> Iterator[Finding | None]:
             ref=_gateway_ref(gateway),
             other_namespace=winner.key.namespace,
         )
+
+
+def _effective_hosts(ev: Evaluation) -> set[tuple[int | None, str]]:
+    """(listener port, intersected hostname) pairs the route serves on its attached listeners."""
+    out: set[tuple[int | None, str]] = set()
+    for listener in ev.listeners:
+        for host in route_hostnames(ev.referrer.body) or ["*"]:
+            if intersects(listener.hostname, host):
+                out.add((listener.port, _narrower(listener.hostname or "*", host)))
+    return out
+
+
+def _narrower(a: str, b: str) -> str:
+    if a == "*" or (a.startswith("*.") and not b.startswith("*.")):
+        return b
+    if b == "*" or (b.startswith("*.") and not a.startswith("*.")):
+        return a
+    return a if len(a) >= len(b) else b
 
 
 def _match_keys(route: KubeObject) -> set[str]:
@@ -250,8 +274,6 @@ def _listener_conflicts(ctx: Context, topo: Topology) -> Iterator[Finding | None
                     f"{earlier.name} of {earlier.owner} on Gateway {gateway.key.namespace}/"
                     f"{gateway.key.name}: {why}.",
                     listener=later.name,
-                    ref=Ref(group=earlier.owner.group, kind=earlier.owner.kind,
-                            namespace=earlier.owner.namespace, name=earlier.owner.name,
-                            section_name=earlier.name),  # fmt: skip
+                    ref=listener_ref(later),
                 )
                 break

@@ -9,7 +9,7 @@ Exact rules (kept conservative on purpose):
   exposed); severity high when that kind is core Secret, else medium. ``ref`` = the exposed kind
   with an empty name.
 - RG-006: one finding per ``from`` entry whose namespace does not exist (only when Namespaces were
-  observed), or, with teams configured, whose namespace no team owns while the grant's namespace is
+  observed, and not in the ``manifests`` view, where a referenced namespace exists implicitly), or, with teams configured, whose namespace no team owns while the grant's namespace is
   owned by a team (a team trusting an unowned namespace). ``ref`` = the from entry (empty name).
 - RG-007: with teams configured, a grant in a team-owned namespace that exposes core Secrets to a
   ``from`` entry in another team's (or no team's) namespace whose kind is not Gateway or
@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.index import GATEWAY, LISTENERSET_KINDS, Grant, GrantFrom
 from auditor.kinds import GATEWAY_GROUP, NAMESPACE, ROUTE_KINDS, SECRET
-from auditor.model import Finding, GroupKind, Ref, ResourceKey, Severity
+from auditor.model import Finding, GroupKind, Ref, ResourceKey, Severity, View
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,8 @@ def _from_ref(entry: GrantFrom) -> Ref:
 
 
 def _bad_from(ctx: Context, grant: Grant) -> Iterator[Finding | None]:
-    namespaces_known = ctx.index.observed(NAMESPACE)
+    state = ctx.index.state
+    namespaces_known = ctx.index.observed(NAMESPACE) and state.view != View.MANIFESTS
     grant_team = ctx.team_of_ns(grant.key.namespace)
     for entry in grant.froms:
         why = None

@@ -158,16 +158,25 @@ def certificate_refs(parent: Parent) -> Iterator[Reference]:
         for i, raw in enumerate(refs):
             field = f"spec.listeners[name={listener.name}].tls.certificateRefs[{i}]"
             yield _object_ref(
-                raw, referrer=obj, field=field, group="", kind=SECRET.kind,
-                listener=listener.name, certificate=True,
-            )  # fmt: skip
+                raw,
+                referrer=obj,
+                field=field,
+                group="",
+                kind=SECRET.kind,
+                listener=listener.name,
+                certificate=True,
+            )
     tls = as_map(spec(obj.body).get("tls"))
     client = path(tls, "backend", "clientCertificateRef")
     if isinstance(client, Mapping):
         yield _object_ref(
-            client, referrer=obj, field="spec.tls.backend.clientCertificateRef",
-            group="", kind=SECRET.kind, certificate=True,
-        )  # fmt: skip
+            client,
+            referrer=obj,
+            field="spec.tls.backend.clientCertificateRef",
+            group="",
+            kind=SECRET.kind,
+            certificate=True,
+        )
     yield from _ca_refs(obj, tls)
 
 
@@ -181,9 +190,13 @@ def _ca_refs(obj: KubeObject, tls: Mapping[str, Any]) -> Iterator[Reference]:
     for at, config in sources:
         for i, raw in enumerate(as_list(path(config, "validation", "caCertificateRefs"))):
             yield _object_ref(
-                raw, referrer=obj, field=f"{at}.validation.caCertificateRefs[{i}]",
-                group="", kind=CONFIGMAP.kind, certificate=True,
-            )  # fmt: skip
+                raw,
+                referrer=obj,
+                field=f"{at}.validation.caCertificateRefs[{i}]",
+                group="",
+                kind=CONFIGMAP.kind,
+                certificate=True,
+            )
 
 
 def matching_grants(index: Index, reference: Reference) -> tuple[Grant, ...]:

@@ -29,8 +29,13 @@ def condition(holder: Mapping[str, Any], kind: str) -> Mapping[str, Any] | None:
 
 def same_parent(a: ParentRef, b: ParentRef) -> bool:
     return (a.group, a.kind, a.namespace, a.name, a.section_name, a.port) == (
-        b.group, b.kind, b.namespace, b.name, b.section_name, b.port,
-    )  # fmt: skip
+        b.group,
+        b.kind,
+        b.namespace,
+        b.name,
+        b.section_name,
+        b.port,
+    )
 
 
 def parent_statuses(ev: Evaluation) -> Iterator[Mapping[str, Any]]:

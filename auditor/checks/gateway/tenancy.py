@@ -1,8 +1,8 @@
 """Tenancy of shared Gateways: TN-001 … TN-007. Reason is null for all of them.
 
-A Gateway is *shared* when, with teams configured, no team owns its namespace or an accepted route
-(or ListenerSet) of another team attaches to it; without teams, when an accepted route from another
-namespace attaches to it. Listener-scoped findings set ``listener`` and carry ``ref`` = the listener
+A Gateway is *shared* when teams are configured and no team owns its namespace, or an accepted
+route (or ListenerSet) of another team attaches to it. Without teams there is no tenancy model, so
+TN-001, TN-003, TN-004, TN-006 and TN-007 need teams; TN-002 and TN-005 do not. Listener-scoped findings set ``listener`` and carry ``ref`` = the listener
 (owner + sectionName), so each listener has its own finding id.
 
 - TN-001: a listener of a shared Gateway (or of a ListenerSet merged into one) with ``from: All``.
@@ -14,8 +14,8 @@ namespace attaches to it. Listener-scoped findings set ``listener`` and carry ``
 - TN-005: ``spec.defaultScope`` on a Gateway or ``spec.useDefaultGateways`` on a route (not None).
 - TN-006 (teams): a Gateway in the namespace of a team whose ``allowed_parents`` is set and does
   not list that Gateway (the team is restricted to given parents, so it may not run its own).
-- TN-007: a listener without hostname (HTTP/HTTPS/TLS) on a Gateway whose accepted routes come from
-  two or more teams (without teams: two or more namespaces).
+- TN-007 (teams): a listener without hostname (HTTP/HTTPS/TLS) on a Gateway whose accepted routes
+  come from two or more teams.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ logger = logging.getLogger(__name__)
 
 def listener_ref(listener: Listener) -> Ref:
     o = listener.owner
-    return Ref(group=o.group, kind=o.kind, namespace=o.namespace, name=o.name, section_name=listener.name)
+    return Ref(
+        group=o.group, kind=o.kind, namespace=o.namespace, name=o.name, section_name=listener.name
+    )
 
 
 def tenancy_findings(ctx: Context, topo: Topology) -> Iterator[Finding | None]:
@@ -74,12 +76,14 @@ def _attaching(topo: Topology, gateway: Parent) -> list[ResourceKey]:
 def _is_shared(ctx: Context, topo: Topology, gateway: Parent) -> bool:
     attaching = _attaching(topo, gateway)
     if not ctx.has_teams:
-        return any(k.namespace != gateway.key.namespace for k in attaching)
+        return False
     owner = ctx.team_name(gateway.key.namespace)
     return owner is None or any(ctx.team_name(k.namespace) != owner for k in attaching)
 
 
-def _all_listeners(ctx: Context, gateway: Parent, listeners: list[Listener]) -> Iterator[Finding | None]:
+def _all_listeners(
+    ctx: Context, gateway: Parent, listeners: list[Listener]
+) -> Iterator[Finding | None]:
     for listener in listeners:
         owner = ctx.index.parent(listener.owner)
         if listener.namespaces_from == "All" and owner is not None:
@@ -108,20 +112,16 @@ def _allowed_listeners(ctx: Context, gateway: Parent) -> Finding | None:
 
 def _catch_all(ctx: Context, topo: Topology, gateway: Parent) -> Iterator[Finding | None]:
     attaching = [ev.referrer.key.namespace for ev in topo.attached.get(gateway.key, [])]
-    if ctx.has_teams:
-        tenants = {t for t in map(ctx.team_name, attaching) if t is not None}
-    else:
-        tenants = set(attaching)
+    tenants = {t for t in map(ctx.team_name, attaching) if t is not None}
     if len(tenants) < 2:
         return
-    what = "teams" if ctx.has_teams else "namespaces"
     for listener in gateway.listeners:
         if listener.hostname is None and listener.protocol in ("HTTP", "HTTPS", "TLS"):
             yield ctx.finding(
                 "PDA-TN-007",
                 gateway.obj,
                 f"Listener {listener.name} of Gateway {gateway.key.namespace}/{gateway.key.name} "
-                f"has no hostname while routes of {len(tenants)} {what} "
+                f"has no hostname while routes of {len(tenants)} teams "
                 f"({', '.join(sorted(tenants))}) attach: it is a catch-all any of them can claim.",
                 listener=listener.name,
                 ref=listener_ref(listener),

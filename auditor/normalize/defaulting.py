@@ -1,0 +1,91 @@
+"""Structural-schema defaulting and pruning, as the API server does them (DRIFT_RULES C5, C6).
+
+Defaulting: a field absent (or null while not nullable) whose parent object exists gets its
+``default``; defaults nest (a defaulted object is defaulted in turn) and reach through ``items``
+and ``additionalProperties``. Pruning: fields the schema does not know are dropped unless the
+node preserves unknown fields or allows additional properties. Both return new dicts and never
+touch their input.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+from auditor.model import Body
+from auditor.normalize.paths import Path, Segment, format_path
+from auditor.normalize.schema import KindSchema, SchemaNode
+
+logger = logging.getLogger(__name__)
+
+_ROOT_META = frozenset({"apiVersion", "kind", "metadata"})
+
+
+def _default(value: Any, node: SchemaNode | None) -> Any:
+    if node is None:
+        return copy.deepcopy(value)
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            child = node.child(key)
+            if item is None and child is not None and child.has_default and not child.nullable:
+                item = child.default
+            out[key] = _default(item, child)
+        for key, child in node.properties.items():
+            if key not in out and child.has_default:
+                out[key] = _default(child.default, child)
+        return out
+    if isinstance(value, list):
+        return [_default(item, node.items) for item in value]
+    return value
+
+
+def apply_defaults(body: Body, schema: KindSchema | None) -> Body:
+    """A new body with the schema's defaults applied (idempotent). No schema: a plain copy."""
+    result = _default(body, schema.root if schema else None)
+    assert isinstance(result, dict)
+    return result
+
+
+def _element_segment(node: SchemaNode, element: Any, index: int) -> Segment:
+    keyed = node.item_key(element)
+    return keyed if keyed is not None else index
+
+
+def _prune(value: Any, node: SchemaNode | None, path: Path, out: list[tuple[Path, Any]]) -> Any:
+    if node is None:
+        return value
+    if isinstance(value, dict) and node.type == "object":
+        kept: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in _ROOT_META and (not path or node.embedded):
+                kept[key] = item
+            elif node.knows(key):
+                kept[key] = _prune(item, node.child(key), (*path, key), out)
+            else:
+                out.append(((*path, key), item))
+        return kept
+    if isinstance(value, list) and node.items is not None:
+        return [
+            _prune(item, node.items, (*path, _element_segment(node, item, i)), out)
+            for i, item in enumerate(value)
+        ]
+    return value
+
+
+def prune(body: Body, schema: KindSchema | None) -> tuple[Body, list[tuple[Path, Any]]]:
+    """The body as the API server would store it, and the dropped (path, value) pairs.
+
+    The built-in fallback table and a missing schema prune nothing.
+    """
+    if schema is None or schema.builtin:
+        return body, []
+    dropped: list[tuple[Path, Any]] = []
+    kept = _prune(body, schema.root, (), dropped)
+    return kept, dropped
+
+
+def pruned_paths(body: Body, schema: KindSchema | None) -> list[str]:
+    """The Git fields the schema would prune, as DESIGN path strings (``spec.rules[0].retry``)."""
+    return [format_path(p) for p, _ in prune(body, schema)[1]]

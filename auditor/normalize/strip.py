@@ -1,0 +1,150 @@
+"""Server-owned and tool-injected fields, dropped from live bodies (DRIFT_RULES C1–C4, C11).
+
+:func:`strip` removes what the API server and GitOps tools add and Git never declares:
+server metadata, ``status``, owner references and finalizers, tool annotations and labels
+(each kept when the Git body declares it), and empty label/annotation maps.
+:func:`redact_secret` replaces Secret values by digests so that no plaintext travels further.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import fnmatch
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.model import Body
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_IGNORE_ANNOTATIONS: tuple[str, ...] = (
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "deployment.kubernetes.io/revision",
+    "argocd.argoproj.io/tracking-id",
+    "notified.notifications.argoproj.io",
+    "meta.helm.sh/release-name",
+    "meta.helm.sh/release-namespace",
+    "kustomize.toolkit.fluxcd.io/checksum",
+    "fluxcd.io/sync-checksum",
+    "prometheus-operator-validated",
+)
+"""DRIFT_RULES C2: annotations tools inject; ignored unless Git declares them."""
+
+DEFAULT_IGNORE_LABELS: tuple[str, ...] = (
+    "app.kubernetes.io/instance",
+    "argocd.argoproj.io/instance",
+    "kustomize.toolkit.fluxcd.io/name",
+    "kustomize.toolkit.fluxcd.io/namespace",
+    "helm.toolkit.fluxcd.io/name",
+    "helm.toolkit.fluxcd.io/namespace",
+    "pod-template-hash",
+    "controller-revision-hash",
+    "kubernetes.io/metadata.name",
+)
+"""DRIFT_RULES C3: labels tools and the API server inject; ignored unless Git declares them."""
+
+SERVER_METADATA: tuple[str, ...] = (
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "selfLink",
+    "managedFields",
+)
+"""DRIFT_RULES C1: metadata the API server owns."""
+
+_DECLARED_ONLY = ("ownerReferences", "finalizers")
+SECRET_MASK = "***"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NormalizeRules:
+    """Which tool annotations/labels to ignore when Git does not declare them.
+
+    Entries are exact keys or ``fnmatch`` patterns (``*.fluxcd.io/*``).
+    """
+
+    ignore_annotations: tuple[str, ...] = DEFAULT_IGNORE_ANNOTATIONS
+    ignore_labels: tuple[str, ...] = DEFAULT_IGNORE_LABELS
+
+
+def _ignored(key: str, patterns: tuple[str, ...]) -> bool:
+    return any(key == p or ("*" in p and fnmatch.fnmatchcase(key, p)) for p in patterns)
+
+
+def _filter_map(live: Any, declared: Any, patterns: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(live, dict):
+        return {}
+    keep = declared if isinstance(declared, dict) else {}
+    return {k: v for k, v in live.items() if k in keep or not _ignored(k, patterns)}
+
+
+def _strip_metadata(
+    meta: dict[str, Any], declared: dict[str, Any], rules: NormalizeRules
+) -> dict[str, Any]:
+    out = {k: copy.deepcopy(v) for k, v in meta.items() if k not in SERVER_METADATA}
+    for key in _DECLARED_ONLY:
+        if key not in declared:
+            out.pop(key, None)
+    for key, patterns in (
+        ("annotations", rules.ignore_annotations),
+        ("labels", rules.ignore_labels),
+    ):
+        kept = _filter_map(out.get(key), declared.get(key), patterns)
+        if kept:
+            out[key] = kept
+        else:
+            out.pop(key, None)
+    return out
+
+
+def strip(body: Body, *, rules: NormalizeRules, declared: Body | None = None) -> Body:
+    """A new body without server-owned and tool-injected fields (the input is not changed).
+
+    ``declared`` is the Git body of the same object: what it declares is kept.
+    """
+    declared_meta = (declared or {}).get("metadata")
+    declared_meta = declared_meta if isinstance(declared_meta, dict) else {}
+    out = {k: copy.deepcopy(v) for k, v in body.items() if k not in ("status", "metadata")}
+    meta = body.get("metadata")
+    if isinstance(meta, dict):
+        out["metadata"] = _strip_metadata(meta, declared_meta, rules)
+    return out
+
+
+def _digest(raw: bytes) -> str:
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def _decoded(value: Any) -> bytes:
+    text = "" if value is None else str(value)
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return text.encode()
+
+
+def redact_secret(body: Body) -> Body:
+    """A copy of a core Secret with ``data``/``stringData`` merged into ``data`` as value digests.
+
+    ``stringData`` counts as the base64 ``data`` it becomes (C8); an empty value equals a missing
+    one. The digests let drift compare values without ever holding plaintext.
+    """
+    out = {k: v for k, v in body.items() if k not in ("data", "stringData")}
+    merged: dict[str, str] = {}
+    data, string_data = body.get("data"), body.get("stringData")
+    if isinstance(data, dict):
+        merged.update({k: _digest(_decoded(v)) for k, v in data.items() if v not in (None, "")})
+    if isinstance(string_data, dict):
+        merged.update(
+            {k: _digest(str(v).encode()) for k, v in string_data.items() if v not in (None, "")}
+        )
+    if merged:
+        out["data"] = merged
+    return out

@@ -1,0 +1,106 @@
+"""Live state from a dump file instead of an API server (``clusters[].snapshot``, ``--live-snapshot``).
+
+Accepts one object, a ``List`` (``kubectl get -o yaml``/``-o json``), or multi-document YAML/JSON of
+these. CustomResourceDefinitions go to ``crds`` only (they are schemas, not audited objects).
+What the snapshot *observed* (DESIGN §3): the built-in kinds, every kind whose CRD it contains, and
+every kind it holds an object of; it *serves* the same kinds. Scopes come from the CRDs, from the
+built-in table, and otherwise from the objects themselves (a kind with a namespaced object is
+namespaced). Secret values are dropped as the file is loaded. Any unreadable or invalid content is a
+``SnapshotError``: a partial snapshot would make absent objects look deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from auditor import kinds
+from auditor.errors import SnapshotError
+from auditor.model import Body, GroupKind, LiveState, ResourceKey
+from auditor.sources.manifests import crd_scopes, group_kind, is_crd
+from auditor.sources.yamlload import load_documents
+
+logger = logging.getLogger(__name__)
+
+BUILTIN_SCOPES: dict[GroupKind, bool] = {
+    kinds.NAMESPACE: False,
+    kinds.CRD: False,
+    kinds.SERVICE: True,
+    kinds.SECRET: True,
+    kinds.CONFIGMAP: True,
+}
+
+
+def load_snapshot(
+    path: Path, *, cluster: str, max_nodes: int = 1_000_000, max_bytes: int = 64 * 1024 * 1024
+) -> LiveState:
+    """Read the live state of ``cluster`` from the dump at ``path``."""
+    subject = f"cluster {cluster}: snapshot {path}"
+    text = _read_text(path, max_bytes=max_bytes, subject=subject)
+    documents, problems, ignored = load_documents(text, path=str(path), max_nodes=max_nodes)
+    if problems:
+        raise SnapshotError(problems[0].message, subject=subject)
+    crds = [d.body for d in documents if is_crd(d.body)]
+    objects = _unique(d.body for d in documents if not is_crd(d.body))
+    observed = kinds.BUILTIN_KINDS | set(crd_scopes(crds)) | {group_kind(b) for b in objects}
+    logger.info(
+        "snapshot %s: %d objects, %d CRDs, %d other documents ignored",
+        path,
+        len(objects),
+        len(crds),
+        ignored,
+        extra={"action": "snapshot-load", "resource": subject},
+    )
+    return LiveState(
+        cluster=cluster,
+        objects=tuple(objects),
+        crds=tuple(crds),
+        observed=frozenset(observed),
+        served=frozenset(observed),
+        scopes=_scopes(observed, crds, objects),
+    )
+
+
+def _read_text(path: Path, *, max_bytes: int, subject: str) -> str:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as e:
+        raise SnapshotError(f"{path}: cannot read: {e.strerror}", subject=subject) from e
+    if len(data) > max_bytes:
+        raise SnapshotError(f"{path}: over the limit of {max_bytes} bytes", subject=subject)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise SnapshotError(f"{path}:{line}: not UTF-8 text", subject=subject) from e
+
+
+def _unique(bodies: Iterable[Body]) -> list[Body]:
+    """One body per object key (a dump may list an object twice, e.g. under two versions)."""
+    seen: dict[ResourceKey, Body] = {}
+    for body in bodies:
+        meta = body.get("metadata")
+        if not isinstance(meta, dict) or not meta.get("name"):
+            continue
+        gk = group_kind(body)
+        key = ResourceKey(gk.group, gk.kind, str(meta.get("namespace") or ""), str(meta["name"]))
+        if key in seen:
+            logger.debug("duplicate %s in the snapshot; the first is kept", key)
+            continue
+        seen[key] = body
+    return list(seen.values())
+
+
+def _scopes(
+    observed: Iterable[GroupKind], crds: Iterable[Body], objects: Iterable[Body]
+) -> dict[GroupKind, bool]:
+    namespaced_kinds = {
+        group_kind(b) for b in objects if (b.get("metadata") or {}).get("namespace")
+    }
+    scopes = {gk: gk in namespaced_kinds and gk not in kinds.CLUSTER_SCOPED for gk in observed}
+    scopes.update({gk: False for gk in kinds.CLUSTER_SCOPED if gk in scopes})
+    scopes.update(crd_scopes(crds))
+    scopes.update(BUILTIN_SCOPES)
+    return scopes

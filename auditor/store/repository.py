@@ -1,0 +1,147 @@
+"""The Store: the one object the app and the CLI use to read and write the history database.
+
+Each public method is one transaction. Writers (record_run, prune, claim) run as SQLite
+``BEGIN IMMEDIATE`` transactions; on PostgreSQL they rely on unique constraints, ``ON CONFLICT``
+and row locks. SQLAlchemy errors leave this module as StoreError (password masked).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from auditor.errors import StoreError
+from auditor.model import AuditRun
+from auditor.store import engine as engine_mod
+from auditor.store import migrate, queries, recorder
+from auditor.store.tables import RunClaimRow
+from auditor.store.types import (
+    EventType,
+    HistoryQuery,
+    PruneResult,
+    RecordResult,
+    RunRecord,
+    RunScope,
+    StoredFinding,
+    TeamStats,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class Store:
+    """History of runs and findings in SQLite or PostgreSQL. Open with ``Store.open(url)``."""
+
+    def __init__(self, *, engine: Engine, url: str) -> None:
+        self._engine = engine
+        self._url = url
+
+    @classmethod
+    def open(cls, url: str, *, auto_migrate: bool = False) -> Store:
+        """Connect, initialize an empty database, and check its schema revision."""
+        engine = engine_mod.create(url)
+        try:
+            with engine_mod.translated("connecting to the database", url):
+                migrate.ensure_schema(engine, auto_migrate=auto_migrate)
+        except BaseException:
+            engine.dispose()
+            raise
+        logger.debug(
+            "store open",
+            extra={"action": "store-open", "resource": engine_mod.display_url(url)},
+        )
+        return cls(engine=engine, url=url)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def record_run(self, run: AuditRun, *, scope: RunScope) -> RecordResult:
+        """Store ``run`` and apply its findings to the lifecycle, in one transaction."""
+        with self._session("recording run", write=True) as session:
+            result = recorder.record(session, run, scope)
+        logger.info(
+            "run recorded",
+            extra={
+                "action": "record",
+                "run_id": run.id,
+                **{str(kind): result.count(kind) for kind in EventType},
+            },
+        )
+        return result
+
+    def history(self, query: HistoryQuery) -> list[StoredFinding]:
+        with self._session("reading history") as session:
+            return queries.history(session, query)
+
+    def get(self, finding_id: str) -> StoredFinding | None:
+        """One finding with its events in time order, or None."""
+        with self._session("reading a finding") as session:
+            return queries.get(session, finding_id)
+
+    def match_ids(self, prefix: str, *, limit: int = 2) -> list[str]:
+        """Finding ids starting with ``prefix`` (at most ``limit``), for short ids in the CLI."""
+        with self._session("looking up a finding") as session:
+            return queries.match_ids(session, prefix, limit)
+
+    def stats(
+        self, *, teams: Sequence[str] = (), since: datetime, now: datetime
+    ) -> list[TeamStats]:
+        with self._session("computing stats") as session:
+            return queries.stats(session, teams=teams, since=since, now=now)
+
+    def runs(self, *, limit: int = 20) -> list[RunRecord]:
+        with self._session("listing runs") as session:
+            return queries.runs(session, limit)
+
+    def prune(self, *, older_than: datetime) -> PruneResult:
+        """Retention: old runs and claims, and findings resolved before the cutoff (with events)."""
+        with self._session("pruning history", write=True) as session:
+            result = queries.prune(session, older_than)
+        logger.info(
+            "history pruned",
+            extra={"action": "prune", "runs": result.runs, "events": result.events},
+        )
+        return result
+
+    def claim(
+        self, schedule_key: str, scheduled_for: datetime, *, now: datetime | None = None
+    ) -> bool:
+        """Claim one scheduled tick; False when another worker already claimed it."""
+        row = RunClaimRow(
+            schedule_key=schedule_key,
+            scheduled_for=scheduled_for,
+            claimed_at=now or datetime.now(UTC),
+        )
+        try:
+            with self._session("claiming a scheduled run", write=True) as session:
+                session.add(row)
+        except StoreError as e:
+            if isinstance(e.__cause__, IntegrityError):
+                return False
+            raise
+        return True
+
+    @contextmanager
+    def _session(self, action: str, *, write: bool = False) -> Iterator[Session]:
+        try:
+            with self._engine.connect() as connection:
+                if write:
+                    connection.execution_options(**{engine_mod.WRITE: True})
+                with Session(bind=connection) as session, session.begin():
+                    yield session
+        except SQLAlchemyError as e:
+            raise StoreError(
+                f"{action} failed on {engine_mod.display_url(self._url)}: {engine_mod.first_line(e)}"
+            ) from e

@@ -1,0 +1,117 @@
+"""CLI plumbing: help text for every command, README coverage, exit-code rules, flag parsing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+
+from auditor import cli
+from auditor.cli.audit import exit_code, parse_live_snapshots
+from auditor.errors import UsageError
+from auditor.model import Category, Finding, ResourceKey, Severity, View
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def all_commands() -> list[tuple[str, click.Command]]:
+    cli._register_commands()
+    out: list[tuple[str, click.Command]] = []
+
+    def walk(prefix: str, group: click.Group) -> None:
+        for name, command in sorted(group.commands.items()):
+            full = f"{prefix} {name}".strip()
+            out.append((full, command))
+            if isinstance(command, click.Group):
+                walk(full, command)
+
+    walk("", cli.cli)
+    return out
+
+
+def test_every_subcommand_has_help_and_is_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text()
+    commands = all_commands()
+    assert {
+        "audit",
+        "analyze",
+        "history",
+        "show",
+        "stats",
+        "runs",
+        "db upgrade",
+        "config check",
+        "demo",
+    } <= {name for name, _ in commands}
+    for name, command in commands:
+        assert command.help, f"`auditor {name}` has no help text"
+        if not isinstance(command, click.Group):
+            assert f"auditor {name}" in readme, f"`auditor {name}` is not documented in README.md"
+
+
+@pytest.mark.parametrize("name", ["audit", "analyze", "history", "show", "stats", "runs", "demo"])
+def test_help_runs(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([name, "--help"]) == 0
+    assert "Usage: " in capsys.readouterr().out
+
+
+def finding(severity: Severity) -> Finding:
+    return Finding(
+        check="PDA-DR-003",
+        category=Category.DRIFT,
+        severity=severity,
+        view=View.LIVE,
+        cluster="prod",
+        object=ResourceKey("gateway.networking.k8s.io", "HTTPRoute", "payments", "checkout"),
+        message="differs",
+    )
+
+
+@pytest.mark.parametrize(
+    ("severities", "partial", "fail_on", "allow_partial", "expected"),
+    [
+        ([], False, "low", False, 0),
+        ([Severity.INFO], False, "low", False, 0),
+        ([Severity.LOW], False, "low", False, 1),
+        ([Severity.HIGH], False, "critical", False, 0),
+        ([Severity.CRITICAL], False, "critical", False, 1),
+        ([], True, "low", False, 3),
+        ([Severity.HIGH], True, "low", False, 3),
+        ([], True, "low", True, 0),
+        ([Severity.HIGH], True, "low", True, 1),
+    ],
+)
+def test_exit_codes(
+    severities: list[Severity], partial: bool, fail_on: str, allow_partial: bool, expected: int
+) -> None:
+    findings = [finding(s) for s in severities]
+    assert (
+        exit_code(findings, partial=partial, fail_on=fail_on, allow_partial=allow_partial)
+        == expected
+    )
+
+
+def test_live_snapshot_flag_forms() -> None:
+    assert parse_live_snapshots(["a=x.yaml", "b=y.yaml"], clusters=["a", "b"]) == {
+        "a": Path("x.yaml"),
+        "b": Path("y.yaml"),
+    }
+    assert parse_live_snapshots(["x.yaml"], clusters=["a"]) == {"a": Path("x.yaml")}
+    with pytest.raises(UsageError, match="needs exactly one selected cluster"):
+        parse_live_snapshots(["x.yaml"], clusters=["a", "b"])
+    with pytest.raises(UsageError, match="cluster 'c' is not selected"):
+        parse_live_snapshots(["c=x.yaml"], clusters=["a"])
+
+
+def test_missing_config_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["audit", "--config", str(tmp_path / "none.yaml"), "--no-store"])
+    assert code == 2
+    assert "config file not found" in capsys.readouterr().err
+
+
+def test_unknown_team_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("teams: [{name: a}]\n")
+    assert cli.main(["audit", "--config", str(config), "--team", "b", "--no-store"]) == 2
+    assert "--team 'b': no such team" in capsys.readouterr().err

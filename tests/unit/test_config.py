@@ -1,0 +1,134 @@
+"""Config loading: every error names the file and key path; env overrides; the example is valid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.config import load
+from auditor.errors import ConfigError
+from auditor.model import Severity
+
+REPO = Path(__file__).resolve().parents[2]
+
+MINIMAL = """
+repositories: [{name: gitops, url: /tmp/x.git}]
+clusters: [{name: prod}]
+teams:
+  - name: payments
+    namespaces: [payments]
+    sources: [{repository: gitops, paths: ["a/*.yaml"]}]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "auditor.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_example_config_is_valid_and_covers_every_section() -> None:
+    settings = load(REPO / "config" / "auditor.example.yaml", environ={})
+    assert [c.name for c in settings.clusters] == ["prod", "lab"]
+    assert settings.clusters[1].snapshot == REPO / "config" / "snapshots" / "lab.yaml"
+    assert settings.repositories[0].token_env == "GIT_TOKEN"
+    assert settings.teams[1].allowed_parents is not None
+    assert settings.teams[1].allowed_parents[0].sections == ("https",)
+    assert settings.teams[0].allowed_parents is None
+    assert settings.disabled_checks == frozenset({"PDA-HN-005"})
+    assert settings.severity_overrides == {"PDA-RG-004": Severity.INFO}
+    assert settings.schedule.interval_seconds == 300
+    assert settings.database.retention_seconds == 180 * 86400
+    assert settings.slack is not None and settings.slack.digest_threshold == 10
+    assert settings.normalize.ignore[0].managers == ("argo-rollouts",)
+
+
+def test_defaults_of_a_minimal_config(tmp_path: Path) -> None:
+    settings = load(write(tmp_path, MINIMAL), environ={})
+    assert settings.database.url == "sqlite:///auditor.db"
+    assert settings.max_file_bytes == 5 * 1024 * 1024
+    assert settings.git_timeout == 120
+    assert settings.slack is None
+    assert (
+        "kubectl.kubernetes.io/last-applied-configuration" in settings.normalize.ignore_annotations
+    )
+
+
+def test_env_overrides_database_url_and_git_cache(tmp_path: Path) -> None:
+    env = {
+        "AUDITOR_DATABASE_URL": "postgresql+psycopg://u@h/db",
+        "AUDITOR_GIT_CACHE": str(tmp_path / "c"),
+    }
+    settings = load(write(tmp_path, MINIMAL), environ=env)
+    assert settings.database.url == "postgresql+psycopg://u@h/db"
+    assert settings.git_cache_dir == tmp_path / "c"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bogus: 1\n", "bogus: unknown key"),
+        ("teams: [{name: a, namespces: [x]}]\n", "teams[0].namespces: unknown key"),
+        ("clusters: {name: prod}\n", "clusters: expected a list"),
+        ("clusters: [{kubeconfig: x}]\n", "clusters[0].name: is required"),
+        ("limits: {max_file_bytes: big}\n", "limits.max_file_bytes: expected an integer"),
+        ("limits: {max_file_bytes: -1}\n", "limits.max_file_bytes: expected a positive integer"),
+        ("database: {auto_migrate: maybe}\n", "database.auto_migrate: expected a boolean"),
+        ("git: {timeout: 2 weeks}\n", "git.timeout: expected a duration"),
+        ("schedule: {interval: 5m, cron: '* * * * *'}\n", "schedule: use either interval or cron"),
+        ("checks: {disable: [PDA-XX-999]}\n", "checks.disable[0]: unknown check ID"),
+        (
+            "checks: {severity: {PDA-RG-004: urgent}}\n",
+            "checks.severity.PDA-RG-004: expected one of",
+        ),
+        (
+            "repositories: [{name: r, url: u}]\nteams: [{name: a, sources: [{repository: other, paths: [x]}]}]\n",
+            "teams[0].sources[0].repository: no repository named 'other'",
+        ),
+        (
+            "teams: [{name: a, sources: [{repository: r, paths: []}]}]\nrepositories: [{name: r, url: u}]\n",
+            "teams[0].sources[0].paths: expected at least one glob",
+        ),
+        ("clusters: [{name: a}, {name: a}]\n", "clusters[1].name: duplicate name 'a'"),
+        (
+            "teams: [{name: a, namespaces: [pay-*]}, {name: b, namespaces: [pay-1]}]\n",
+            "teams[1].namespaces: namespace 'pay-1' overlaps 'pay-*'",
+        ),
+        (
+            "teams: [{name: a, cluster_scoped: true}, {name: b, cluster_scoped: true}]\n",
+            "teams[1].cluster_scoped: only one team",
+        ),
+        (
+            "teams: [{name: a, allowed_parents: [{gateway: public}]}]\n",
+            "teams[0].allowed_parents[0].gateway: expected 'namespace/name'",
+        ),
+        (
+            "teams: [{name: a, namespace_selector: {team: 1}}]\n",
+            "teams[0].namespace_selector.team: expected a string",
+        ),
+        (
+            "repositories: [{name: r, url: u, auth: {token_env: A, ssh_key_file: k}}]\n",
+            "repositories[0].auth: use either",
+        ),
+        (
+            "ignore: [{kind: HTTPRoute}]\n",
+            "ignore[0]: an ignore rule needs paths, managers or both",
+        ),
+        ("- a\n- b\n", "expected a mapping at the top level"),
+    ],
+)
+def test_errors_name_file_and_key_path(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load(path, environ={})
+    assert str(path) in str(info.value)
+    assert expected in str(info.value)
+
+
+def test_missing_file_and_invalid_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load(tmp_path / "nope.yaml", environ={})
+    path = write(tmp_path, "teams:\n  - name: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"auditor\.yaml:\d+: invalid YAML"):
+        load(path, environ={})
