@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from auditor.app.reading import GitReader, read_live
+from auditor.app.reading import GitReader, TeamRead, read_live
 from auditor.checks.drift import DriftSettings, IgnoreRule
 from auditor.checks.evaluate import evaluate_cluster
-from auditor.config import Settings
+from auditor.config import ClusterSettings, Settings, TeamSettings
+from auditor.errors import ConfigError
 from auditor.findings import apply_config, assign_teams, dedupe, merge_views, sort_key
-from auditor.model import AuditRun, Coverage, Finding, RunStatus, Skipped, TeamPolicy
-from auditor.normalize import NormalizeRules
+from auditor.kinds import CLUSTER_SCOPED
+from auditor.model import AuditRun, Coverage, Finding, RunStatus, Skipped
+from auditor.normalize import NormalizeRules, PathSyntaxError
 from auditor.teams import namespace_labels
 
 logger = logging.getLogger(__name__)
@@ -32,17 +34,32 @@ class AuditRequest:
 
 
 def drift_settings(settings: Settings) -> DriftSettings:
+    """The drift check's settings from the config; a malformed ``ignore`` path is a ConfigError."""
     norm = settings.normalize
+    rules = []
+    for i, rule in enumerate(norm.ignore):
+        try:
+            rules.append(
+                IgnoreRule(
+                    group=rule.group, kind=rule.kind, paths=rule.paths, managers=rule.managers
+                )
+            )
+        except PathSyntaxError as e:
+            raise ConfigError(f"{settings.path}: ignore[{i}].paths: {e}") from e
     return DriftSettings(
         controller_managers=norm.controller_managers,
-        ignore=tuple(
-            IgnoreRule(group=r.group, kind=r.kind, paths=r.paths, managers=r.managers)
-            for r in norm.ignore
-        ),
+        ignore=tuple(rules),
         rules=NormalizeRules(
             ignore_annotations=norm.ignore_annotations, ignore_labels=norm.ignore_labels
         ),
     )
+
+
+@dataclass(slots=True)
+class _Collected:
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    coverage: list[Coverage] = field(default_factory=list)
 
 
 def run_audit(
@@ -56,70 +73,87 @@ def run_audit(
     started = clock()
     run_id = run_id or uuid.uuid4().hex
     teams = [t for t in settings.teams if request.teams is None or t.name in request.teams]
-    clusters = [
-        c for c in settings.clusters if request.clusters is None or c.name in request.clusters
-    ]
-    policies = settings.team_policies()
-    selected = {t.name for t in teams}
     git = GitReader(settings)
-    findings: list[Finding] = []
-    skipped: list[Skipped] = []
-    coverage: list[Coverage] = []
-    for cluster in clusters:
-        extra = {"action": "audit-cluster", "cluster": cluster.name, "run_id": run_id}
-        logger.info("auditing cluster %s", cluster.name, extra=extra)
-        team_reads = [git.read_team(team, cluster.name) for team in teams]
-        for team_read in team_reads:
-            skipped.extend(team_read.skipped)
-            findings.extend(team_read.findings)
-        live, live_skipped = read_live(
-            settings, cluster, override=request.live_snapshots.get(cluster.name)
-        )
-        skipped.extend(live_skipped)
-        if live is None:
-            coverage.extend(
-                Coverage(cluster=cluster.name, team=t.team, git_ok=False, live_kinds=frozenset())
-                for t in team_reads
+    out = _Collected()
+    for cluster in settings.clusters:
+        if request.clusters is None or cluster.name in request.clusters:
+            logger.info(
+                "auditing cluster %s",
+                cluster.name,
+                extra={"action": "audit-cluster", "cluster": cluster.name, "run_id": run_id},
             )
-            continue
-        evaluation = evaluate_cluster(
-            live=live,
-            desired=[obj for t in team_reads for obj in t.objects],
-            teams=policies,
-            drift=drift_settings(settings),
-            disabled=settings.disabled_checks,
-            now=started,
-        )
-        skipped.extend(evaluation.notes)
-        labels = namespace_labels(live.objects)
-        owned = assign_teams(
-            merge_views(evaluation.live, evaluation.git), teams=policies, labels=labels
-        )
-        trusted = {t.team for t in team_reads if t.ok}
-        findings.extend(
-            f
-            for f in owned
-            if f.team in trusted or (f.team in selected and f.check != "PDA-DR-002")
-        )
-        coverage.extend(
-            Coverage(cluster=cluster.name, team=t.team, git_ok=t.ok, live_kinds=live.observed)
-            for t in team_reads
-        )
+            _audit_cluster(settings, cluster, teams, git, request, started, out)
     findings = apply_config(
-        dedupe(findings), disabled=settings.disabled_checks, severities=settings.severity_overrides
+        dedupe(out.findings),
+        disabled=settings.disabled_checks,
+        severities=settings.severity_overrides,
     )
     findings.sort(key=sort_key)
-    incomplete = any(s.partial for s in skipped)
     return AuditRun(
         id=run_id,
         started_at=started.isoformat(),
         finished_at=clock().isoformat(),
-        status=RunStatus.PARTIAL if incomplete else RunStatus.COMPLETE,
+        status=RunStatus.PARTIAL if any(s.partial for s in out.skipped) else RunStatus.COMPLETE,
         revisions=git.revisions,
-        skipped=tuple(skipped),
+        skipped=tuple(out.skipped),
         findings=tuple(findings),
-        coverage=tuple(coverage),
+        coverage=tuple(out.coverage),
     )
 
 
-__all__ = ["AuditRequest", "TeamPolicy", "drift_settings", "run_audit"]
+def _audit_cluster(
+    settings: Settings,
+    cluster: ClusterSettings,
+    teams: list[TeamSettings],
+    git: GitReader,
+    request: AuditRequest,
+    now: datetime,
+    out: _Collected,
+) -> None:
+    """Read one cluster and the teams' Git for it; collect findings, notes and coverage."""
+    live, notes = read_live(settings, cluster, override=request.live_snapshots.get(cluster.name))
+    out.skipped.extend(notes)
+    scopes = live.scopes if live is not None else {}
+    cluster_scoped = CLUSTER_SCOPED | {gk for gk, namespaced in scopes.items() if not namespaced}
+    reads = [git.read_team(team, cluster.name, cluster_scoped=cluster_scoped) for team in teams]
+    for read in reads:
+        out.skipped.extend(read.skipped)
+        out.findings.extend(read.findings)
+    if live is None:
+        out.coverage.extend(
+            Coverage(cluster=cluster.name, team=r.team, git_ok=False, live_kinds=frozenset())
+            for r in reads
+        )
+        return
+    evaluation = evaluate_cluster(
+        live=live,
+        desired=[obj for r in reads for obj in r.objects],
+        teams=settings.team_policies(),
+        drift=drift_settings(settings),
+        disabled=settings.disabled_checks,
+        now=now,
+    )
+    out.skipped.extend(evaluation.notes)
+    owned = assign_teams(
+        merge_views(evaluation.live, evaluation.git),
+        teams=settings.team_policies(),
+        labels=namespace_labels(live.objects),
+    )
+    out.findings.extend(_trusted(owned, reads))
+    out.coverage.extend(
+        Coverage(cluster=cluster.name, team=r.team, git_ok=r.ok, live_kinds=live.observed)
+        for r in reads
+    )
+
+
+def _trusted(findings: list[Finding], reads: list[TeamRead]) -> list[Finding]:
+    """Findings of the audited teams, without DR-002 for a team whose Git was not read completely
+    (an object we could not read from Git must not be reported as unmanaged)."""
+    audited = {r.team for r in reads}
+    complete = {r.team for r in reads if r.ok}
+    return [
+        f for f in findings if f.team in audited and (f.check != "PDA-DR-002" or f.team in complete)
+    ]
+
+
+__all__ = ["AuditRequest", "drift_settings", "run_audit"]

@@ -4,6 +4,7 @@ read each cluster (API server or snapshot). Failures become Skipped records, nev
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from auditor import catalog
 from auditor.config import ClusterSettings, Settings, TeamSettings
 from auditor.errors import SourceError
 from auditor.kinds import default_catalogue
-from auditor.model import Finding, KubeObject, LiveState, Skipped, View
+from auditor.model import Finding, GroupKind, KubeObject, LiveState, Skipped, View
 from auditor.sources.cluster import read_cluster
 from auditor.sources.git import GitSource, RepoSpec, SourceProblem
 from auditor.sources.snapshot import load_snapshot
@@ -71,7 +72,9 @@ class GitReader:
             raise result
         return result
 
-    def read_team(self, team: TeamSettings, cluster: str) -> TeamRead:
+    def read_team(
+        self, team: TeamSettings, cluster: str, *, cluster_scoped: Collection[GroupKind]
+    ) -> TeamRead:
         out = TeamRead(team=team.name)
         for source in team.sources:
             try:
@@ -84,6 +87,7 @@ class GitReader:
                 commit,
                 patterns=[p.replace("{cluster}", cluster) for p in source.paths],
                 default_namespace=source.default_namespace,
+                cluster_scoped=cluster_scoped,
                 max_file_bytes=self._settings.max_file_bytes,
                 max_yaml_nodes=self._settings.max_yaml_nodes,
             )

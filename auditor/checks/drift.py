@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor import defaults
 from auditor.catalog import info
 from auditor.checks.drift_diff import RawChange, diff_essences, essence
 from auditor.checks.drift_owners import Owner, Ownership
@@ -44,14 +45,7 @@ from auditor.normalize import (
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CONTROLLER_MANAGERS: tuple[str, ...] = (
-    "kube-controller-manager",
-    "argo-rollouts",
-    "istiod",
-    "cainjector",
-    "horizontal-pod-autoscaler",
-)
-"""DRIFT_RULES C10: managers whose writes are expected mutation (hidden, counted)."""
+DEFAULT_CONTROLLER_MANAGERS = defaults.CONTROLLER_MANAGERS
 
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _POLICY_KINDS = frozenset(POLICY_KINDS)
@@ -147,8 +141,11 @@ def _plural(n: int, word: str) -> str:
 
 def _controlled(body: Body) -> bool:
     """Made by a controller (an ownerReference with ``controller: true``): not click-ops."""
-    refs = (body.get("metadata") or {}).get("ownerReferences")
-    return any(isinstance(r, dict) and r.get("controller") is True for r in refs or [])
+    meta = body.get("metadata")
+    refs = meta.get("ownerReferences") if isinstance(meta, dict) else None
+    return isinstance(refs, list) and any(
+        isinstance(r, dict) and r.get("controller") is True for r in refs
+    )
 
 
 # --- DR-001 / DR-002 / ST-006 -------------------------------------------------------------

@@ -9,7 +9,8 @@ Walks both bodies with the kind's schema and yields one :class:`RawChange` per d
 * leaves by the C7/C8 equivalences of :mod:`auditor.normalize.values`.
 
 Only the *essence* is compared: every top-level field but ``apiVersion``/``kind``/``status``,
-plus the labels, annotations, owner references and finalizers of ``metadata``.
+plus the labels, annotations, owner references and finalizers of ``metadata``. Kinds without any
+schema compare Git's fields only (see :func:`diff_essences`).
 """
 
 from __future__ import annotations
@@ -51,11 +52,21 @@ def essence(body: Body) -> Body:
 
 
 def diff_essences(desired: Body, live: Body, root: SchemaNode | None) -> list[RawChange]:
-    """Every drifted path between two essences, under the kind's root schema node."""
+    """Every drifted path between two essences, under the kind's root schema node.
+
+    Without a schema (a native kind such as Service or NetworkPolicy) the server's defaults are
+    unknown offline, so fields only live has are not drift there: Git's fields are projected onto
+    live (changed and removed fields count; labels and annotations are compared both ways).
+    """
     out: list[RawChange] = []
+    _diff_maps(
+        desired.get("metadata") or {}, live.get("metadata") or {}, METADATA_NODE, ("metadata",), out
+    )
     for key in _union(desired, live):
-        node = METADATA_NODE if key == "metadata" else (root.child(key) if root else None)
-        _diff(desired.get(key), live.get(key), node, (key,), out)
+        if key != "metadata":
+            _diff(desired.get(key), live.get(key), root.child(key) if root else None, (key,), out)
+    if root is None:
+        return [c for c in out if c.op != ChangeOp.ADD or c.path[0] == "metadata"]
     return out
 
 
@@ -67,24 +78,44 @@ def _diff(want: Any, have: Any, node: SchemaNode | None, path: Path, out: list[R
     if want == have and type(want) is type(have):
         return
     if is_empty(want) or is_empty(have):
-        if not is_empty(want):
+        if _keyed_map(want, node) or _keyed_map(have, node):
+            _diff_maps(want or {}, have or {}, node, path, out)  # free keys: one by one
+        elif not is_empty(want):
             out.append(RawChange(path=path, op=ChangeOp.REMOVE, desired=want))
         elif not is_empty(have):
             out.append(RawChange(path=path, op=ChangeOp.ADD, live=have))
         return
-    if (
-        isinstance(want, dict)
-        and isinstance(have, dict)
-        and (node is None or node.map_type != "atomic")
-    ):
-        for key in _union(want, have):
-            _diff(
-                want.get(key), have.get(key), node.child(key) if node else None, (*path, key), out
-            )
+    atomic = node is not None and node.map_type == "atomic"
+    if isinstance(want, dict) and isinstance(have, dict) and not atomic:
+        _diff_maps(want, have, node, path, out)
     elif isinstance(want, list) and isinstance(have, list):
         _diff_list(want, have, node, path, out)
     elif canon(want, node) != canon(have, node):
         out.append(RawChange(path=path, op=ChangeOp.CHANGE, desired=want, live=have))
+
+
+def _diff_maps(
+    want: dict[str, Any],
+    have: dict[str, Any],
+    node: SchemaNode | None,
+    path: Path,
+    out: list[RawChange],
+) -> None:
+    for key in _union(want, have):
+        child = node.child(key) if node else None
+        _diff(want.get(key), have.get(key), child, (*path, key), out)
+
+
+def _keyed_map(value: Any, node: SchemaNode | None) -> bool:
+    """A non-empty map of free keys (labels, annotations, Secret data): compared key by key."""
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and node is not None
+        and node.additional is not None
+        and not node.properties
+        and node.map_type != "atomic"
+    )
 
 
 def _index(items: list[Any], node: SchemaNode) -> dict[Keyed, Any] | None:

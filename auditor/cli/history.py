@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -27,17 +27,18 @@ from auditor.cli.common import (
 )
 from auditor.errors import UsageError
 from auditor.model import AuditRun, Category, Severity
-from auditor.store import (
+from auditor.store.types import (
     FindingStatus,
     HistoryQuery,
     RunRecord,
     RunScope,
-    Store,
     StoredFinding,
     TeamStats,
     iso,
-    upgrade,
 )
+
+if TYPE_CHECKING:
+    from auditor.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,6 +83,8 @@ def human(seconds: float | None) -> str:
 
 @contextmanager
 def _store(config_path: str | None, db_url: str | None) -> Iterator[Store]:
+    from auditor.store import Store
+
     store = Store.open(resolve_database_url(config_path, db_url))
     try:
         yield store
@@ -192,7 +195,7 @@ def stats_command(
 ) -> None:
     """Per team: open findings, opened/resolved in the window, time to resolve, oldest open."""
     setup_logging(verbose, log_format)
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(microsecond=0)
     start = parse_since(since, now=now)
     with _store(config_path, db_url) as store:
         figures = store.stats(teams=teams, since=start, now=now)
@@ -236,6 +239,8 @@ def db_upgrade_command(
     config_path: str | None, db_url: str | None, verbose: int, log_format: str
 ) -> None:
     """Apply pending schema migrations (Alembic) and print the revision now current."""
+    from auditor.store import upgrade
+
     setup_logging(verbose, log_format)
     revision = upgrade(resolve_database_url(config_path, db_url))
     click.echo(f"database schema at revision {revision}")
@@ -243,6 +248,8 @@ def db_upgrade_command(
 
 def print_history_after_demo(url: str, run: AuditRun, *, fmt: str) -> None:
     """For ``auditor demo``: record the demo run in its database, then print the open history."""
+    from auditor.store import Store
+
     clusters = {c.cluster for c in run.coverage} | {f.cluster for f in run.findings}
     with Store.open(url) as store:
         store.record_run(run, scope=RunScope(clusters=frozenset(clusters)))
@@ -279,7 +286,13 @@ def _csv(found: Sequence[StoredFinding]) -> str:
 def _print(renderable: Any) -> None:
     from rich.console import Console
 
-    Console(soft_wrap=False).print(renderable)
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(soft_wrap=False, width=max(console.width, 160))
+    console.print(renderable)
+
+
+_NO_WRAP = {"id", "run", "status", "severity", "check", "at", "started", "last seen", "event"}
 
 
 def _table(title: str, columns: Sequence[str]) -> Any:
@@ -287,7 +300,7 @@ def _table(title: str, columns: Sequence[str]) -> Any:
 
     table = Table(title=title, title_justify="left")
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in _NO_WRAP)
     return table
 
 
@@ -331,11 +344,12 @@ def _show_table(found: StoredFinding) -> None:
     if f.get("ref"):
         lines.append(f"ref: {escape(str(f['ref']))}")
     _print("\n".join(lines))
-    changes = _table("changes", ("op", "path", "desired", "live", "manager", "operation", "time"))
-    for c in f["changes"]:
-        changes.add_row(*(escape("" if c.get(k) is None else str(c[k])) for k in
-                          ("op", "path", "desired", "live", "manager", "operation", "time")))  # fmt: skip
-    _print(changes)
+    if f["changes"]:
+        change_keys = ("op", "path", "desired", "live", "manager", "operation", "time")
+        changes = _table("changes", change_keys)
+        for c in f["changes"]:
+            changes.add_row(*(escape("" if c.get(k) is None else str(c[k])) for k in change_keys))
+        _print(changes)
     timeline = _table("timeline", ("at", "event", "run", "severity", "changes", "message"))
     for e in found.events:
         d = e.as_dict()

@@ -27,12 +27,15 @@ def config_group() -> None:
 def _resolved(settings: Settings) -> dict[str, Any]:
     data = asdict(settings)
     data.pop("environ", None)
-    return json.loads(json.dumps(data, default=str))  # Paths, enums and frozensets as text
+    resolved: dict[str, Any] = json.loads(json.dumps(data, default=str))  # Paths, enums as text
+    return resolved
 
 
 @config_group.command("check")
 @config_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 def config_check(config_path: str | None, fmt: str) -> int:
     """Validate the config and print what it resolved (exit 2 with file and key path if invalid)."""
     settings = load_settings(config_path)
@@ -40,16 +43,33 @@ def config_check(config_path: str | None, fmt: str) -> int:
         click.echo(json.dumps(_resolved(settings), indent=2))
         return EXIT_OK
     click.echo(f"config OK: {settings.path}")
-    click.echo(f"  database: {_redact_url(settings.database.url)} (auto_migrate={settings.database.auto_migrate})")
+    click.echo(
+        f"  database: {_redact_url(settings.database.url)} (auto_migrate={settings.database.auto_migrate})"
+    )
     for cluster in settings.clusters:
-        source = f"snapshot {cluster.snapshot}" if cluster.snapshot else f"kubeconfig {cluster.kubeconfig or '(in-cluster / $KUBECONFIG)'}"
+        source = (
+            f"snapshot {cluster.snapshot}"
+            if cluster.snapshot
+            else f"kubeconfig {cluster.kubeconfig or '(in-cluster / $KUBECONFIG)'}"
+        )
         click.echo(f"  cluster {cluster.name}: {source}")
     for repo in settings.repositories:
-        auth = "token from $" + repo.token_env if repo.token_env else ("ssh key file" if repo.ssh_key_file else "none")
+        auth = (
+            "token from $" + repo.token_env
+            if repo.token_env
+            else ("ssh key file" if repo.ssh_key_file else "none")
+        )
         click.echo(f"  repository {repo.name}: {repo.url} @ {repo.ref} (auth: {auth})")
     for team in settings.teams:
-        parents = "any" if team.allowed_parents is None else ", ".join(f"{p.kind} {p.namespace}/{p.name}" for p in team.allowed_parents) or "none"
-        click.echo(f"  team {team.name}: namespaces {list(team.namespaces)}; sources {len(team.sources)}; allowed parents: {parents}")
+        parents = (
+            "any"
+            if team.allowed_parents is None
+            else ", ".join(f"{p.kind} {p.namespace}/{p.name}" for p in team.allowed_parents)
+            or "none"
+        )
+        click.echo(
+            f"  team {team.name}: namespaces {list(team.namespaces)}; sources {len(team.sources)}; allowed parents: {parents}"
+        )
     return EXIT_OK
 
 
@@ -65,7 +85,9 @@ def _redact_url(url: str) -> str:
 
 @click.command("demo")
 @logging_options
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.option("--keep", is_flag=True, help="Keep the temporary directory and print its path.")
 def demo_command(verbose: int, log_format: str, fmt: str, keep: bool) -> int:
     """Build a sample Git repo and live snapshot in a temp dir, audit them, print findings and history.
@@ -77,7 +99,9 @@ def demo_command(verbose: int, log_format: str, fmt: str, keep: bool) -> int:
     tmp = tempfile.mkdtemp(prefix="auditor-demo-")
     root = Path(tmp)
     config_path = build_demo(root)
-    settings = load(config_path, environ={k: v for k, v in os.environ.items() if not k.startswith("AUDITOR_")})
+    settings = load(
+        config_path, environ={k: v for k, v in os.environ.items() if not k.startswith("AUDITOR_")}
+    )
     run = run_audit(settings, request=AuditRequest())
     from auditor.cli.history import print_history_after_demo
 

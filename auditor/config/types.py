@@ -6,37 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditor import defaults
 from auditor.model import AllowedParent, GroupKind, Severity, TeamPolicy
-
-DEFAULT_IGNORE_ANNOTATIONS: tuple[str, ...] = (
-    "kubectl.kubernetes.io/last-applied-configuration",
-    "deployment.kubernetes.io/revision",
-    "argocd.argoproj.io/tracking-id",
-    "notified.notifications.argoproj.io",
-    "meta.helm.sh/release-name",
-    "meta.helm.sh/release-namespace",
-    "kustomize.toolkit.fluxcd.io/checksum",
-    "fluxcd.io/sync-checksum",
-    "prometheus-operator-validated",
-)
-DEFAULT_IGNORE_LABELS: tuple[str, ...] = (
-    "app.kubernetes.io/instance",
-    "argocd.argoproj.io/instance",
-    "kustomize.toolkit.fluxcd.io/name",
-    "kustomize.toolkit.fluxcd.io/namespace",
-    "helm.toolkit.fluxcd.io/name",
-    "helm.toolkit.fluxcd.io/namespace",
-    "pod-template-hash",
-    "controller-revision-hash",
-    "kubernetes.io/metadata.name",
-)
-DEFAULT_CONTROLLER_MANAGERS: tuple[str, ...] = (
-    "kube-controller-manager",
-    "argo-rollouts",
-    "istiod",
-    "cainjector",
-    "horizontal-pod-autoscaler",
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,9 +83,9 @@ class IgnoreSettings:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NormalizeSettings:
-    ignore_annotations: tuple[str, ...] = DEFAULT_IGNORE_ANNOTATIONS
-    ignore_labels: tuple[str, ...] = DEFAULT_IGNORE_LABELS
-    controller_managers: tuple[str, ...] = DEFAULT_CONTROLLER_MANAGERS
+    ignore_annotations: tuple[str, ...] = defaults.IGNORE_ANNOTATIONS
+    ignore_labels: tuple[str, ...] = defaults.IGNORE_LABELS
+    controller_managers: tuple[str, ...] = defaults.CONTROLLER_MANAGERS
     ignore: tuple[IgnoreSettings, ...] = ()
 
 

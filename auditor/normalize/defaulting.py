@@ -9,13 +9,13 @@ touch their input.
 
 from __future__ import annotations
 
-import copy
 import logging
 from typing import Any
 
 from auditor.model import Body
 from auditor.normalize.paths import Path, Segment, format_path
 from auditor.normalize.schema import KindSchema, SchemaNode
+from auditor.normalize.values import copy_json
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +23,8 @@ _ROOT_META = frozenset({"apiVersion", "kind", "metadata"})
 
 
 def _default(value: Any, node: SchemaNode | None) -> Any:
-    if node is None:
-        return copy.deepcopy(value)
+    if node is None or not node.defaults_below:
+        return copy_json(value)
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():

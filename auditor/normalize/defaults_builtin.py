@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 Rule = tuple[str, str, Any]
 """(what, §6 path, value): what is ``default``, ``map`` (value: key fields), ``set``,
-``atomic-map`` or ``duration``."""
+``atomic-map``, ``duration`` or ``string-map`` (a map of free keys compared key by key)."""
 
 _DURATION = "^([0-9]{1,5}(h|m|s|ms)){1,4}$"
 _CATCH_ALL_MATCH = {"path": {"type": "PathPrefix", "value": "/"}}
@@ -192,12 +192,27 @@ _TABLE = {
 BUILTIN_KINDS: frozenset[GroupKind] = frozenset(_TABLE)
 """Gateway API kinds the built-in table covers."""
 
+
+def _config_map() -> Iterator[Rule]:
+    yield ("string-map", ".data", None)
+    yield ("string-map", ".binaryData", None)
+
+
+def _secret() -> Iterator[Rule]:
+    yield ("string-map", ".data", None)
+    yield ("string-map", ".stringData", None)
+    yield _d(".type", "Opaque")
+
+
+_NATIVE = {GroupKind("", "ConfigMap"): _config_map, GroupKind("", "Secret"): _secret}
+"""Core kinds whose few static server defaults are known offline (not reported as built-in)."""
+
 _SEGMENT = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[\*\]")
 
 
 def builtin_rules(gk: GroupKind) -> list[Rule] | None:
-    """The §6 rules of a Gateway API kind, or None when the table does not cover it."""
-    factory = _TABLE.get(gk)
+    """The §6 rules of a Gateway API kind (or core Secret/ConfigMap), or None when not covered."""
+    factory = _TABLE.get(gk) or _NATIVE.get(gk)
     return list(factory()) if factory is not None else None
 
 
@@ -233,6 +248,8 @@ def builtin_openapi(gk: GroupKind) -> dict[str, Any] | None:
                 node["x-kubernetes-list-map-keys"] = list(value)
         elif what == "atomic-map":
             node["x-kubernetes-map-type"] = "atomic"
+        elif what == "string-map":
+            node["additionalProperties"] = {"type": "string"}
         else:
             node["pattern"] = _DURATION
     return root

@@ -44,6 +44,7 @@ class SchemaNode:
     quantity: bool = False
     duration: bool = False
     plain_string: bool = False
+    defaults_below: bool = False  # this node or a descendant has a default
 
     @property
     def has_default(self) -> bool:
@@ -89,13 +90,15 @@ def compile_schema(raw: Mapping[str, Any]) -> SchemaNode:
     items = raw.get("items")
     extra = raw.get("additionalProperties")
     pattern = str(raw.get("pattern", ""))
+    properties = {k: compile_schema(v) for k, v in props.items()} if isinstance(props, dict) else {}
+    item_node = compile_schema(items) if isinstance(items, dict) else None
+    extra_node = compile_schema(extra) if isinstance(extra, dict) else None
+    children = [*properties.values(), item_node, extra_node]
     return SchemaNode(
         type=raw.get("type"),
-        properties={k: compile_schema(v) for k, v in props.items()}
-        if isinstance(props, dict)
-        else {},
-        items=compile_schema(items) if isinstance(items, dict) else None,
-        additional=compile_schema(extra) if isinstance(extra, dict) else None,
+        properties=properties,
+        items=item_node,
+        additional=extra_node,
         allow_unknown=bool(raw.get("x-kubernetes-preserve-unknown-fields")) or extra is True,
         embedded=bool(raw.get("x-kubernetes-embedded-resource")),
         default=raw.get("default", _NO_DEFAULT),
@@ -106,6 +109,8 @@ def compile_schema(raw: Mapping[str, Any]) -> SchemaNode:
         quantity=pattern.startswith(_QUANTITY_PATTERN_PREFIX),
         duration=pattern == DURATION_PATTERN,
         plain_string=bool(raw.get(PLAIN_STRING)),
+        defaults_below="default" in raw
+        or any(c is not None and c.defaults_below for c in children),
     )
 
 
@@ -145,28 +150,35 @@ class _Crd:
     storage: str | None
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _parse_crd(body: Body) -> _Crd | None:
-    spec = body.get("spec")
-    if body.get("kind") != "CustomResourceDefinition" or not isinstance(spec, dict):
+    spec = _mapping(body.get("spec"))
+    kind, group = _mapping(spec.get("names")).get("kind"), spec.get("group")
+    if (
+        body.get("kind") != "CustomResourceDefinition"
+        or not isinstance(kind, str)
+        or not isinstance(group, str)
+    ):
         return None
-    names = spec.get("names") or {}
-    kind, group = names.get("kind"), spec.get("group")
-    if not isinstance(kind, str) or not isinstance(group, str):
-        return None
-    legacy = (spec.get("validation") or {}).get("openAPIV3Schema")
+    legacy = _mapping(spec.get("validation")).get("openAPIV3Schema")
     schemas: dict[str, Mapping[str, Any]] = {}
     served: list[str] = []
     storage = None
-    for version in spec.get("versions") or []:
-        if not isinstance(version, dict) or not isinstance(version.get("name"), str):
+    versions = spec.get("versions")
+    for version in versions if isinstance(versions, list) else []:
+        name = _mapping(version).get("name")
+        if not isinstance(name, str):
             continue
-        raw = (version.get("schema") or {}).get("openAPIV3Schema") or legacy
+        raw = _mapping(version.get("schema")).get("openAPIV3Schema") or legacy
         if isinstance(raw, dict):
-            schemas[version["name"]] = raw
+            schemas[name] = raw
         if version.get("served", True):
-            served.append(version["name"])
+            served.append(name)
         if version.get("storage"):
-            storage = version["name"]
+            storage = name
     if not schemas:
         return None
     return _Crd(

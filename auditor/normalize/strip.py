@@ -10,42 +10,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import fnmatch
 import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+from auditor import defaults
 from auditor.model import Body
+from auditor.normalize.values import copy_json
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_IGNORE_ANNOTATIONS: tuple[str, ...] = (
-    "kubectl.kubernetes.io/last-applied-configuration",
-    "deployment.kubernetes.io/revision",
-    "argocd.argoproj.io/tracking-id",
-    "notified.notifications.argoproj.io",
-    "meta.helm.sh/release-name",
-    "meta.helm.sh/release-namespace",
-    "kustomize.toolkit.fluxcd.io/checksum",
-    "fluxcd.io/sync-checksum",
-    "prometheus-operator-validated",
-)
-"""DRIFT_RULES C2: annotations tools inject; ignored unless Git declares them."""
+DEFAULT_IGNORE_ANNOTATIONS = defaults.IGNORE_ANNOTATIONS
 
-DEFAULT_IGNORE_LABELS: tuple[str, ...] = (
-    "app.kubernetes.io/instance",
-    "argocd.argoproj.io/instance",
-    "kustomize.toolkit.fluxcd.io/name",
-    "kustomize.toolkit.fluxcd.io/namespace",
-    "helm.toolkit.fluxcd.io/name",
-    "helm.toolkit.fluxcd.io/namespace",
-    "pod-template-hash",
-    "controller-revision-hash",
-    "kubernetes.io/metadata.name",
-)
-"""DRIFT_RULES C3: labels tools and the API server inject; ignored unless Git declares them."""
+DEFAULT_IGNORE_LABELS = defaults.IGNORE_LABELS
 
 SERVER_METADATA: tuple[str, ...] = (
     "uid",
@@ -88,7 +67,7 @@ def _filter_map(live: Any, declared: Any, patterns: tuple[str, ...]) -> dict[str
 def _strip_metadata(
     meta: dict[str, Any], declared: dict[str, Any], rules: NormalizeRules
 ) -> dict[str, Any]:
-    out = {k: copy.deepcopy(v) for k, v in meta.items() if k not in SERVER_METADATA}
+    out = {k: copy_json(v) for k, v in meta.items() if k not in SERVER_METADATA}
     for key in _DECLARED_ONLY:
         if key not in declared:
             out.pop(key, None)
@@ -111,7 +90,7 @@ def strip(body: Body, *, rules: NormalizeRules, declared: Body | None = None) ->
     """
     declared_meta = (declared or {}).get("metadata")
     declared_meta = declared_meta if isinstance(declared_meta, dict) else {}
-    out = {k: copy.deepcopy(v) for k, v in body.items() if k not in ("status", "metadata")}
+    out = {k: copy_json(v) for k, v in body.items() if k not in ("status", "metadata")}
     meta = body.get("metadata")
     if isinstance(meta, dict):
         out["metadata"] = _strip_metadata(meta, declared_meta, rules)

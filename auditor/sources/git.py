@@ -212,7 +212,7 @@ class GitSource:
             reason = "git failed"
         url = self._scrub(_redact_url(self._spec.url))
         message = f"{self._subject}: fetch from {url}: {reason}: {said}"
-        logger.warning(message, extra={"action": "git-error", "resource": self._subject})
+        logger.debug(message, extra={"action": "git-error", "resource": self._subject})
         return GitError(message, subject=self._subject, transient=transient)
 
     def _credential_hint(self) -> str:

@@ -83,6 +83,7 @@ def _unique(bodies: Iterable[Body]) -> list[Body]:
     for body in bodies:
         meta = body.get("metadata")
         if not isinstance(meta, dict) or not meta.get("name"):
+            logger.debug("a %s without metadata.name in the snapshot is ignored", body["kind"])
             continue
         gk = group_kind(body)
         key = ResourceKey(gk.group, gk.kind, str(meta.get("namespace") or ""), str(meta["name"]))

@@ -1,8 +1,10 @@
 """The one YAML parser for manifests: documents with their lines, limits, and what is not an object.
 
-YAML 1.1 rules as kubectl applies them (``yes``/``no`` are booleans, ``0755`` is octal), with
-results kept JSON-compatible the way kubectl's YAML-to-JSON step does it: timestamps and
-``!!binary`` stay strings, mapping keys become strings (``80`` -> ``"80"``, ``yes`` -> ``"true"``).
+YAML 1.1 rules as kubectl applies them (``yes``/``no``/``on``/``off`` are booleans, ``0755`` is
+octal), with two corrections toward kubectl's go-yaml: no base-60 numbers (``12:30`` stays a
+string) and exponents without a dot or sign are floats (``1e3``). Results stay JSON-compatible the
+way kubectl's YAML-to-JSON step makes them: timestamps and ``!!binary`` stay strings, mapping keys
+become strings (``80`` -> ``"80"``, ``yes`` -> ``"true"``).
 Input whose first character is ``{`` or ``[`` is read as JSON (one or more concatenated values)
 when it is valid JSON, so JSON numbers keep JSON semantics.
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -80,6 +83,28 @@ def _as_list(loader: _Loader, node: SequenceNode) -> Iterator[list[Any]]:
     return loader.construct_yaml_seq(node)
 
 
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag not in (_INT, _FLOAT)]
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _INT,
+    re.compile(
+        r"^(?:[-+]?0b_*[01][01_]*|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x_*[0-9a-fA-F][0-9a-fA-F_]*)$"
+    ),
+    list("-+0123456789"),
+)
+_Loader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(
+        r"^(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
 _Loader.add_constructor("tag:yaml.org,2002:binary", _as_text)
 _Loader.add_constructor("tag:yaml.org,2002:set", _as_map)
@@ -180,7 +205,7 @@ def _load_node(loader: _Loader, node: Node, result: _Result, max_nodes: int) -> 
         data = loader.construct_document(node)
         if expanded > unique:
             data = _unshare(data)
-    except (yaml.YAMLError, RecursionError) as e:
+    except (yaml.YAMLError, RecursionError, ValueError, KeyError, TypeError, OverflowError) as e:
         _reset(loader)
         result.problem(INVALID_YAML, _error_line(e, None) or line, f"invalid YAML: {_describe(e)}")
         return
@@ -251,6 +276,8 @@ def _error_line(error: BaseException, text: str | None) -> int | None:
 def _describe(error: BaseException) -> str:
     if isinstance(error, RecursionError):
         return "nesting too deep"
+    if not isinstance(error, yaml.YAMLError):  # never quote the value: it may be a Secret's
+        return f"a value does not fit its tag ({type(error).__name__})"
     problem = getattr(error, "problem", None)
     context = getattr(error, "context", None)
     if isinstance(error, yaml.reader.ReaderError):

@@ -6,8 +6,8 @@ types in ``auditor.store.types`` and ``upgrade`` (``auditor db upgrade``).
 
 from __future__ import annotations
 
-from auditor.store.migrate import upgrade
-from auditor.store.repository import Store
+from typing import TYPE_CHECKING
+
 from auditor.store.types import (
     EventType,
     FindingEvent,
@@ -25,6 +25,24 @@ from auditor.store.types import (
     iso,
     parse_time,
 )
+
+if TYPE_CHECKING:
+    from auditor.store.migrate import upgrade
+    from auditor.store.repository import Store
+
+
+def __getattr__(name: str) -> object:
+    """``Store`` and ``upgrade`` load SQLAlchemy/Alembic on first use, not at CLI start."""
+    if name == "Store":
+        from auditor.store.repository import Store
+
+        return Store
+    if name == "upgrade":
+        from auditor.store.migrate import upgrade
+
+        return upgrade
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "EventType",

@@ -104,10 +104,16 @@ def first_line(error: BaseException) -> str:
     return (text.splitlines() or [type(error).__name__])[0][:300]
 
 
+def cause(error: SQLAlchemyError) -> BaseException:
+    """The driver's exception when there is one (its text is already in our message)."""
+    original = getattr(error, "orig", None)
+    return original if isinstance(original, BaseException) else error
+
+
 @contextmanager
 def translated(action: str, url: str | URL) -> Iterator[None]:
     """Turn SQLAlchemy errors into a StoreError naming the action and the (masked) database."""
     try:
         yield
     except SQLAlchemyError as e:
-        raise StoreError(f"{action} failed on {display_url(url)}: {first_line(e)}") from e
+        raise StoreError(f"{action} failed on {display_url(url)}: {first_line(e)}") from cause(e)

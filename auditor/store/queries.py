@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, delete, func, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from auditor.model import Skipped
-from auditor.store.tables import EventRow, FindingRow, RunClaimRow, RunRow, table
+from auditor.store.tables import EventRow, FindingRow, RunClaimRow, RunRow, UTCDateTime, table
 from auditor.store.types import (
     EventType,
     FindingStatus,
@@ -119,6 +119,7 @@ def prune(session: Session, older_than: datetime) -> PruneResult:
     gone = select(FindingRow.id).where(
         FindingRow.status == RESOLVED, FindingRow.resolved_at < older_than
     )
+    session.execute(gone.with_for_update()).all()  # a concurrent run cannot reopen them now
     events = connection.execute(delete(table(EventRow)).where(EventRow.finding_id.in_(gone)))
     findings = connection.execute(
         delete(table(FindingRow)).where(FindingRow.id.in_(gone.scalar_subquery()))
@@ -199,23 +200,32 @@ def _window_counts(
 def _resolve_durations(
     session: Session, teams: Sequence[str], since: datetime, now: datetime
 ) -> dict[str | None, list[float]]:
-    """Seconds from the latest opened/reopened event to each resolved event in the window."""
+    """Seconds from the opened/reopened event before each resolved event in the window.
+
+    Lifecycle events alternate (opened|reopened) → resolved, so the previous one of those three
+    types (LAG) is the event that opened the episode.
+    """
+    lifecycle = (str(EventType.OPENED), str(EventType.REOPENED), str(EventType.RESOLVED))
     resolved_in_window = select(EventRow.finding_id).where(
         EventRow.type == str(EventType.RESOLVED), EventRow.at >= since, EventRow.at <= now
     )
-    stmt = (
-        select(FindingRow.team, EventRow.finding_id, EventRow.type, EventRow.at)
+    previous = func.lag(EventRow.at, type_=UTCDateTime()).over(
+        partition_by=EventRow.finding_id, order_by=(EventRow.at, EventRow.id)
+    )
+    inner = (
+        select(FindingRow.team, EventRow.type, EventRow.at, previous.label("opened_at"))
         .join(FindingRow, FindingRow.id == EventRow.finding_id)
-        .where(EventRow.finding_id.in_(resolved_in_window), EventRow.at <= now, _of_teams(teams))
-        .order_by(EventRow.finding_id, EventRow.at, EventRow.id)
+        .where(EventRow.finding_id.in_(resolved_in_window), EventRow.type.in_(lifecycle))
+        .where(EventRow.at <= now, _of_teams(teams))
+        .subquery()
+    )
+    stmt = select(inner.c.team, inner.c.at, inner.c.opened_at).where(
+        inner.c.type == str(EventType.RESOLVED), inner.c.at >= since
     )
     out: dict[str | None, list[float]] = defaultdict(list)
-    started: dict[str, datetime] = {}
-    for team, finding_id, kind, at in session.execute(stmt):
-        if kind in (EventType.OPENED, EventType.REOPENED):
-            started[finding_id] = at
-        elif kind == EventType.RESOLVED and at >= since and finding_id in started:
-            out[team].append((at - started.pop(finding_id)).total_seconds())
+    for team, at, opened_at in session.execute(stmt):
+        if opened_at is not None:
+            out[team].append((at - opened_at).total_seconds())
     return dict(out)
 
 

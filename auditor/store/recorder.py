@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from auditor.model import AuditRun
 from auditor.store.lifecycle import CoverageIndex, Known, event_detail, resolvable, transition
-from auditor.store.tables import EventRow, FindingRow, RunRow, table
+from auditor.store.tables import Base, EventRow, FindingRow, RunClaimRow, RunRow, table
 from auditor.store.types import (
     EventType,
     FindingEvent,
@@ -50,6 +50,8 @@ def record(session: Session, run: AuditRun, scope: RunScope) -> RecordResult:
     seen = {f.id: f.as_dict() for f in sorted(run.findings, key=lambda f: f.id)}
     new_ids = _insert_new(session, seen, run_id=run.id, at=at)
     known = _lock_known(session, [i for i in seen if i not in new_ids], scope)
+    pruned_meanwhile = {i: seen[i] for i in seen if i not in new_ids and i not in known}
+    new_ids |= _insert_new(session, pruned_meanwhile, run_id=run.id, at=at)
     events = [_event(i, EventType.OPENED, run.id, at, seen[i]) for i in seen if i in new_ids]
     events += _apply_seen(session, seen, known, new_ids, run_id=run.id, at=at)
     events += _apply_absent(session, seen, known, scope, CoverageIndex.of(run.coverage), run.id, at)
@@ -215,7 +217,18 @@ def _event(
     return FindingEvent(finding_id=fid, type=kind, run_id=run_id, at=at, finding=finding)
 
 
-def _insert(session: Session, model: type[FindingRow] | type[RunRow]) -> Any:
+def claim(session: Session, schedule_key: str, scheduled_for: datetime, now: datetime) -> bool:
+    """Insert the (schedule_key, scheduled_for) claim unless it exists; True when inserted."""
+    row = {"schedule_key": schedule_key, "scheduled_for": scheduled_for, "claimed_at": now}
+    stmt = (
+        _insert(session, RunClaimRow)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=["schedule_key", "scheduled_for"])
+    )
+    return bool(session.execute(stmt.returning(RunClaimRow.id)).first())
+
+
+def _insert(session: Session, model: type[Base]) -> Any:
     """The dialect's INSERT (with ``on_conflict_do_nothing``) for ``model``'s table."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(table(model))

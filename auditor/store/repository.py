@@ -12,15 +12,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from auditor.errors import StoreError
 from auditor.model import AuditRun
 from auditor.store import engine as engine_mod
-from auditor.store import migrate, queries, recorder
-from auditor.store.tables import RunClaimRow
+from auditor.store import queries, recorder, tables
 from auditor.store.types import (
     EventType,
     HistoryQuery,
@@ -48,7 +47,10 @@ class Store:
         engine = engine_mod.create(url)
         try:
             with engine_mod.translated("connecting to the database", url):
-                migrate.ensure_schema(engine, auto_migrate=auto_migrate)
+                if not _at_head(engine):
+                    from auditor.store import migrate  # Alembic only when there is work
+
+                    migrate.ensure_schema(engine, auto_migrate=auto_migrate)
         except BaseException:
             engine.dispose()
             raise
@@ -119,19 +121,8 @@ class Store:
         self, schedule_key: str, scheduled_for: datetime, *, now: datetime | None = None
     ) -> bool:
         """Claim one scheduled tick; False when another worker already claimed it."""
-        row = RunClaimRow(
-            schedule_key=schedule_key,
-            scheduled_for=scheduled_for,
-            claimed_at=now or datetime.now(UTC),
-        )
-        try:
-            with self._session("claiming a scheduled run", write=True) as session:
-                session.add(row)
-        except StoreError as e:
-            if isinstance(e.__cause__, IntegrityError):
-                return False
-            raise
-        return True
+        with self._session("claiming a scheduled run", write=True) as session:
+            return recorder.claim(session, schedule_key, scheduled_for, now or datetime.now(UTC))
 
     @contextmanager
     def _session(self, action: str, *, write: bool = False) -> Iterator[Session]:
@@ -144,4 +135,13 @@ class Store:
         except SQLAlchemyError as e:
             raise StoreError(
                 f"{action} failed on {engine_mod.display_url(self._url)}: {engine_mod.first_line(e)}"
-            ) from e
+            ) from engine_mod.cause(e)
+
+
+def _at_head(engine: Engine) -> bool:
+    """The cheap path of the revision check: ``alembic_version`` already says SCHEMA_REVISION."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return False
+        rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        return list(rows) == [tables.SCHEMA_REVISION]

@@ -2,7 +2,9 @@
 
 PostgreSQL comes from ``AUDITOR_TEST_POSTGRES_URL`` (default: the local server). Each test gets
 its own database, cloned from a session template that is already migrated (procrastinate's
-approach), and drops it afterwards. An unreachable server FAILS the PostgreSQL tests.
+approach), and drops it afterwards; background threads create the next databases ahead of
+time. SQLite tests copy a migrated template file. An unreachable server FAILS the PostgreSQL
+tests.
 
 Fixtures: ``backend`` ("sqlite" | "postgresql", parametrized), ``empty_db_url`` (no tables),
 ``db_url`` (migrated to head), ``store`` (an open Store on ``db_url``). Helpers build findings,
@@ -12,6 +14,9 @@ runs and coverage directly from the model.
 from __future__ import annotations
 
 import os
+import queue
+import shutil
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -72,7 +77,7 @@ def pg_admin() -> Iterator[Engine]:
 
 
 def _create(admin: Engine, name: str, template: str | None = None) -> None:
-    clause = f" TEMPLATE {template}" if template else ""
+    clause = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"{clause}')
 
@@ -80,6 +85,65 @@ def _create(admin: Engine, name: str, template: str | None = None) -> None:
 def _drop(admin: Engine, name: str) -> None:
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class DatabasePool:
+    """Per-test PostgreSQL databases, created ahead and dropped behind in one background thread.
+
+    Every test still gets its own fresh, uniquely named database; the threads only move
+    CREATE/DROP DATABASE (mostly fsync wait) off the tests' critical path.
+    """
+
+    def __init__(
+        self, admin: Engine, *, template: str | None, ahead: int = 3, workers: int = 2
+    ) -> None:
+        self._admin, self._template = admin, template
+        self._ready: queue.Queue[str | BaseException] = queue.Queue()
+        self._jobs: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"pg-database-pool-{i}", daemon=True)
+            for i in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+        for _ in range(ahead):
+            self._jobs.put(("create", self._new_name()))
+
+    @staticmethod
+    def _new_name() -> str:
+        return f"auditor_test_{uuid.uuid4().hex[:12]}"
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            action, name = job
+            try:
+                if action == "create":
+                    _create(self._admin, name, self._template)
+                    self._ready.put(name)
+                else:
+                    _drop(self._admin, name)
+            except BaseException as e:  # handed to the test that waits for a database
+                self._ready.put(e)
+
+    def take(self) -> str:
+        self._jobs.put(("create", self._new_name()))
+        item = self._ready.get(timeout=60)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def give_back(self, name: str) -> None:
+        self._jobs.put(("drop", name))
+
+    def close(self) -> None:
+        for _ in self._threads:
+            self._jobs.put(None)
+        for thread in self._threads:
+            thread.join(60)
+        while not self._ready.empty():
+            item = self._ready.get()
+            if isinstance(item, str):
+                _drop(self._admin, item)
 
 
 @pytest.fixture(scope="session")
@@ -94,6 +158,28 @@ def pg_template(pg_admin: Engine) -> Iterator[str]:
         _drop(pg_admin, name)
 
 
+@pytest.fixture(scope="session")
+def pg_migrated_pool(pg_admin: Engine, pg_template: str) -> Iterator[DatabasePool]:
+    pool = DatabasePool(pg_admin, template=pg_template)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="session")
+def pg_empty_pool(pg_admin: Engine) -> Iterator[DatabasePool]:
+    pool = DatabasePool(pg_admin, template=None, ahead=1, workers=1)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "auditor.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -101,15 +187,15 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 def _url_for(backend: str, request: pytest.FixtureRequest, tmp_path: Path, migrated: bool) -> str:
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'auditor.db'}"
+        path = tmp_path / "auditor.db"
         if migrated:
-            migrate.upgrade(url)
-        return url
-    admin: Engine = request.getfixturevalue("pg_admin")
-    template = request.getfixturevalue("pg_template") if migrated else None
-    name = f"auditor_test_{uuid.uuid4().hex[:12]}"
-    _create(admin, name, template)
-    request.addfinalizer(lambda: _drop(admin, name))
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    pool: DatabasePool = request.getfixturevalue(
+        "pg_migrated_pool" if migrated else "pg_empty_pool"
+    )
+    name = pool.take()
+    request.addfinalizer(lambda: pool.give_back(name))
     return _database_url(name)
 
 

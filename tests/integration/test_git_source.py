@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -45,7 +46,9 @@ def source(remote: GitRemote, tmp: Path, *, ref: str = "main", **kw: object) -> 
     return GitSource(spec, cache_dir=tmp / "cache", environ=environ, timeout=20)
 
 
-def key(name: str, namespace: str = "payments", kind: str = "HTTPRoute", group: str = GW) -> ResourceKey:
+def key(
+    name: str, namespace: str = "payments", kind: str = "HTTPRoute", group: str = GW
+) -> ResourceKey:
     return ResourceKey(group, kind, namespace, name)
 
 
@@ -88,7 +91,9 @@ def test_next_fetch_sees_new_commit_and_reuses_the_cache(remote: GitRemote, tmp_
     assert again.fetch() == second
     assert marker.read_text() == "kept"
     assert src.path.stat().st_ino == inode
-    names = {o.key.name for o in again.read(second, patterns=PATTERNS, default_namespace=None).objects}
+    names = {
+        o.key.name for o in again.read(second, patterns=PATTERNS, default_namespace=None).objects
+    }
     assert names == {"a", "b"}
     old = {o.key.name for o in again.read(first, patterns=PATTERNS, default_namespace=None).objects}
     assert old == {"a"}
@@ -102,14 +107,18 @@ def test_unknown_ref_is_a_clear_git_error(remote: GitRemote, tmp_path: Path) -> 
     assert caught.value.subject == "repository gitops"
 
 
-@pytest.mark.parametrize("url", ["file:///nonexistent/auditor/repo.git", "http://127.0.0.1:9/repo.git"])
+@pytest.mark.parametrize(
+    "url", ["file:///nonexistent/auditor/repo.git", "http://127.0.0.1:9/repo.git"]
+)
 def test_unreachable_repository_is_a_clear_git_error(url: str, tmp_path: Path) -> None:
     spec = RepoSpec(name="gitops", url=url, ref="main")
     src = GitSource(spec, cache_dir=tmp_path / "cache", environ={}, timeout=20)
     with pytest.raises(GitError) as caught:
         src.fetch()
     message = str(caught.value)
-    assert message.startswith(f"repository gitops: fetch from {url}: repository unreachable or not found")
+    assert message.startswith(
+        f"repository gitops: fetch from {url}: repository unreachable or not found"
+    )
     assert caught.value.transient
 
 
@@ -119,7 +128,9 @@ def test_read_before_fetch_and_bad_commit_are_git_errors(remote: GitRemote, tmp_
     with pytest.raises(GitError, match="not fetched yet"):
         src.read("0" * 40, patterns=["**"], default_namespace=None)
     src.fetch()
-    with pytest.raises(GitError, match="commit '0000000000000000000000000000000000000000' is not in the cache"):
+    with pytest.raises(
+        GitError, match="commit '0000000000000000000000000000000000000000' is not in the cache"
+    ):
         src.read("0" * 40, patterns=["**"], default_namespace=None)
     with pytest.raises(GitError, match="is not in the cache"):
         src.read("--output=/tmp/x", patterns=["**"], default_namespace=None)
@@ -140,7 +151,7 @@ TOKEN = "tok-5ecret-VALUE-0123456789"
 
 
 class _Refuse401(BaseHTTPRequestHandler):
-    seen: list[str | None] = []
+    seen: ClassVar[list[str | None]] = []
 
     def do_GET(self) -> None:
         type(self).seen.append(self.headers.get("Authorization"))
@@ -187,7 +198,7 @@ def test_auth_failure_is_clear_and_never_shows_the_token(
 
 def test_missing_token_variable_is_named_not_shown(remote: GitRemote, tmp_path: Path) -> None:
     remote.commit({"a.yaml": route("a")})
-    with pytest.raises(GitError, match="environment variable GIT_TOKEN .* is not set"):
+    with pytest.raises(GitError, match=r"environment variable GIT_TOKEN .* is not set"):
         source(remote, tmp_path, token_env="GIT_TOKEN", environ={"OTHER": TOKEN}).fetch()
 
 
@@ -197,13 +208,19 @@ def test_ssh_key_is_passed_to_ssh_in_batch_mode(
     bin_dir, args_file = tmp_path / "bin", tmp_path / "ssh-args"
     bin_dir.mkdir()
     fake = bin_dir / "ssh"
-    fake.write_text(f'#!/bin/sh\necho "$@" > {args_file}\necho "Permission denied (publickey)." >&2\nexit 255\n')
+    fake.write_text(
+        f'#!/bin/sh\necho "$@" > {args_file}\necho "Permission denied (publickey)." >&2\nexit 255\n'
+    )
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     key_file = tmp_path / "id ed25519"
     key_file.write_text("not a real key")
-    spec = RepoSpec(name="gitops", url="ssh://git@git.example.invalid/gitops.git", ref="main",
-                    ssh_key_file=str(key_file))  # fmt: skip
+    spec = RepoSpec(
+        name="gitops",
+        url="ssh://git@git.example.invalid/gitops.git",
+        ref="main",
+        ssh_key_file=str(key_file),
+    )
     src = GitSource(spec, cache_dir=tmp_path / "cache", environ={}, timeout=20)
     with pytest.raises(GitError, match=r"authentication failed \(the server refused the SSH key"):
         src.fetch()
@@ -211,8 +228,10 @@ def test_ssh_key_is_passed_to_ssh_in_batch_mode(
 
 
 def test_missing_ssh_key_file_is_a_git_error(tmp_path: Path) -> None:
-    spec = RepoSpec(name="gitops", url="ssh://git@h/r.git", ref="main", ssh_key_file=str(tmp_path / "nope"))
-    with pytest.raises(GitError, match="SSH key file .*nope does not exist"):
+    spec = RepoSpec(
+        name="gitops", url="ssh://git@h/r.git", ref="main", ssh_key_file=str(tmp_path / "nope")
+    )
+    with pytest.raises(GitError, match=r"SSH key file .*nope does not exist"):
         GitSource(spec, cache_dir=tmp_path / "cache", environ={}).fetch()
 
 
@@ -224,7 +243,7 @@ def test_fetch_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     spec = RepoSpec(name="gitops", url="ssh://git@git.example.invalid/gitops.git", ref="main")
     src = GitSource(spec, cache_dir=tmp_path / "cache", environ={}, timeout=0.5)
-    with pytest.raises(GitError, match="timed out after 0.5s") as caught:
+    with pytest.raises(GitError, match=r"timed out after 0\.5s") as caught:
         src.fetch()
     assert caught.value.transient
 
@@ -258,26 +277,29 @@ def tree_read(tmp_path_factory: pytest.TempPathFactory) -> GitRead:
     tmp = tmp_path_factory.mktemp("tree")
     remote = GitRemote.create(tmp / "gitops")
     base = "clusters/prod/payments"
-    remote.write({
-        f"{base}/routes.yaml": "---\n" + route("checkout") + "---\n" + route("cart", "shop"),
-        f"{base}/nested/deep/grant.yaml": f"apiVersion: {GW}/v1beta1\nkind: ReferenceGrant\nmetadata: {{name: grant}}\n",
-        f"{base}/gatewayclass.yaml": f"apiVersion: {GW}/v1\nkind: GatewayClass\nmetadata: {{name: public, namespace: oops}}\n",
-        f"{base}/values.yaml": "replicaCount: 2\nimage: {tag: v1}\n",
-        f"{base}/bad.yaml": route("before-error") + "---\nkind: HTTPRoute\nmetadata: name: x\nspec: {}\n",
-        f"{base}/big.yaml": route("big") + "# " + "x" * 3000 + "\n",
-        f"{base}/bomb.yaml": bomb(),
-        f"{base}/zz-dup.yaml": route("checkout", "payments"),
-        f"{base}/secret.yaml": SECRET,
-        f"{base}/list.yaml": LIST,
-        f"{base}/yaml11.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: yaml11}\ndata: {on: yes, mode: 0755, date: 2024-01-02}\n",
-        f"{base}/latin1.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n",
-        f"{base}/nameless.yaml": f"apiVersion: {GW}/v1\nkind: HTTPRoute\nmetadata: {{namespace: payments}}\n",
-        f"{base}/kustomization-free/notes.md": "not: [yaml",
-        "shared/linked-route.yaml": route("linked"),
-        "shared/dir/route.yaml": route("via-dir-link"),
-        "clusters/staging/payments/route.yaml": route("staging-only"),
-        "clusters/prod/payments-other/route.yaml": route("sibling"),
-    })  # fmt: skip
+    remote.write(
+        {
+            f"{base}/routes.yaml": "---\n" + route("checkout") + "---\n" + route("cart", "shop"),
+            f"{base}/nested/deep/grant.yaml": f"apiVersion: {GW}/v1beta1\nkind: ReferenceGrant\nmetadata: {{name: grant}}\n",
+            f"{base}/gatewayclass.yaml": f"apiVersion: {GW}/v1\nkind: GatewayClass\nmetadata: {{name: public, namespace: oops}}\n",
+            f"{base}/values.yaml": "replicaCount: 2\nimage: {tag: v1}\n",
+            f"{base}/bad.yaml": route("before-error")
+            + "---\nkind: HTTPRoute\nmetadata: name: x\nspec: {}\n",
+            f"{base}/big.yaml": route("big") + "# " + "x" * 3000 + "\n",
+            f"{base}/bomb.yaml": bomb(),
+            f"{base}/zz-dup.yaml": route("checkout", "payments"),
+            f"{base}/secret.yaml": SECRET,
+            f"{base}/list.yaml": LIST,
+            f"{base}/yaml11.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: yaml11}\ndata: {on: yes, mode: 0755, date: 2024-01-02}\n",
+            f"{base}/latin1.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n",
+            f"{base}/nameless.yaml": f"apiVersion: {GW}/v1\nkind: HTTPRoute\nmetadata: {{namespace: payments}}\n",
+            f"{base}/kustomization-free/notes.md": "not: [yaml",
+            "shared/linked-route.yaml": route("linked"),
+            "shared/dir/route.yaml": route("via-dir-link"),
+            "clusters/staging/payments/route.yaml": route("staging-only"),
+            "clusters/prod/payments-other/route.yaml": route("sibling"),
+        }
+    )
     remote.symlink(f"{base}/escape.yaml", "../../../../outside.yaml")
     remote.symlink(f"{base}/absolute.yaml", "/etc/hostname")
     remote.symlink(f"{base}/linked.yaml", "../../../shared/linked-route.yaml")
@@ -285,11 +307,19 @@ def tree_read(tmp_path_factory: pytest.TempPathFactory) -> GitRead:
     remote.commit(message="base")
     remote.gitlink(f"{base}/vendor", remote.head())
     sha = remote.commit(message="submodule", stage=False)
-    src = GitSource(RepoSpec(name="gitops", url=remote.url, ref="main"), cache_dir=tmp / "cache",
-                    environ={"PATH": os.environ["PATH"]})  # fmt: skip
+    src = GitSource(
+        RepoSpec(name="gitops", url=remote.url, ref="main"),
+        cache_dir=tmp / "cache",
+        environ={"PATH": os.environ["PATH"]},
+    )
     assert src.fetch() == sha
-    return src.read(sha, patterns=PATTERNS, default_namespace="payments", max_file_bytes=2048,
-                    max_yaml_nodes=10_000)  # fmt: skip
+    return src.read(
+        sha,
+        patterns=PATTERNS,
+        default_namespace="payments",
+        max_file_bytes=2048,
+        max_yaml_nodes=10_000,
+    )
 
 
 GOOD = {key("checkout"), key("cart", "shop"), key("grant", kind="ReferenceGrant")}
@@ -302,14 +332,26 @@ def problems_of(read: GitRead, check: str) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("check", "path", "fragment"),
     [
-        ("PDA-SRC-001", "bad.yaml", "bad.yaml:9: invalid YAML: mapping values are not allowed in this context"),
+        (
+            "PDA-SRC-001",
+            "bad.yaml",
+            "bad.yaml:9: invalid YAML: mapping values are not allowed in this context",
+        ),
         ("PDA-SRC-001", "latin1.yaml", "latin1.yaml:3: not UTF-8 text"),
         ("PDA-SRC-001", "nameless.yaml", "HTTPRoute without a metadata.name"),
         ("PDA-SRC-002", "big.yaml", "is over the limit of 2048 bytes"),
         ("PDA-SRC-002", "bomb.yaml", "expand past the limit of 10000 YAML nodes"),
-        ("PDA-SRC-003", "escape.yaml", "symlink to '../../../../outside.yaml' leads outside the repository"),
+        (
+            "PDA-SRC-003",
+            "escape.yaml",
+            "symlink to '../../../../outside.yaml' leads outside the repository",
+        ),
         ("PDA-SRC-003", "absolute.yaml", "symlink to '/etc/hostname' leads outside the repository"),
-        ("PDA-SRC-004", "zz-dup.yaml", "declared twice: at clusters/prod/payments/routes.yaml:2 and at clusters/prod/payments/zz-dup.yaml:1; the first is kept"),
+        (
+            "PDA-SRC-004",
+            "zz-dup.yaml",
+            "declared twice: at clusters/prod/payments/routes.yaml:2 and at clusters/prod/payments/zz-dup.yaml:1; the first is kept",
+        ),
     ],
 )
 def test_each_bad_file_is_a_specific_problem_and_the_rest_is_read(
@@ -324,7 +366,11 @@ def test_each_bad_file_is_a_specific_problem_and_the_rest_is_read(
 
 def test_problem_origins_name_repository_commit_and_line(tree_read: GitRead) -> None:
     bad = next(p for p in tree_read.problems if p.origin.path.endswith("bad.yaml"))
-    assert (bad.origin.repository, bad.origin.commit, bad.origin.line) == ("gitops", tree_read.commit, 9)
+    assert (bad.origin.repository, bad.origin.commit, bad.origin.line) == (
+        "gitops",
+        tree_read.commit,
+        9,
+    )
     dup = next(p for p in tree_read.problems if p.check == "PDA-SRC-004")
     assert dup.key == key("checkout")
     assert len(tree_read.problems) == 8
@@ -340,9 +386,11 @@ def test_globs_default_namespace_and_origins(tree_read: GitRead) -> None:
     assert checkout.body["metadata"]["namespace"] == "payments"
     assert checkout.origin is not None
     assert checkout.origin.as_dict() == {
-        "repository": "gitops", "commit": tree_read.commit,
-        "path": "clusters/prod/payments/routes.yaml", "line": 2,
-    }  # fmt: skip
+        "repository": "gitops",
+        "commit": tree_read.commit,
+        "path": "clusters/prod/payments/routes.yaml",
+        "line": 2,
+    }
     assert by_key[key("cart", "shop")].origin.line == 9
     names = {k.name for k in by_key}
     assert "grant" in names  # ** matched two directories deep
@@ -381,17 +429,23 @@ def test_yaml_1_1_booleans_and_octal(tree_read: GitRead) -> None:
 def test_non_kubernetes_yaml_is_counted_and_submodules_skipped(tree_read: GitRead) -> None:
     assert tree_read.ignored == 1  # values.yaml (notes.md is not YAML by name and is not read)
     assert [s.as_dict() for s in tree_read.skipped] == [
-        {"subject": "repository gitops: clusters/prod/payments/vendor (submodule)",
-         "reason": "submodules are not read"},
-    ]  # fmt: skip
+        {
+            "subject": "repository gitops: clusters/prod/payments/vendor (submodule)",
+            "reason": "submodules are not read",
+        },
+    ]
 
 
 def test_default_namespace_falls_back_to_default(remote: GitRemote, tmp_path: Path) -> None:
     sha = remote.commit({"r.yaml": route("r")})
     src = source(remote, tmp_path)
     src.fetch()
-    read = src.read(sha, patterns=["*.yaml"], default_namespace=None,
-                    cluster_scoped={GroupKind(GW, "HTTPRoute")})  # fmt: skip
+    read = src.read(
+        sha,
+        patterns=["*.yaml"],
+        default_namespace=None,
+        cluster_scoped={GroupKind(GW, "HTTPRoute")},
+    )
     assert [o.key for o in read.objects] == [ResourceKey(GW, "HTTPRoute", "", "r")]
     read = src.read(sha, patterns=["*.yaml"], default_namespace=None)
     assert [o.key for o in read.objects] == [key("r", "default")]
@@ -403,11 +457,13 @@ def test_default_namespace_falls_back_to_default(remote: GitRemote, tmp_path: Pa
 @pytest.fixture
 def kustomized(remote: GitRemote, tmp_path: Path) -> str:
     """A fetched repository with one kustomize directory and one plain file; returns the commit."""
-    sha = remote.commit({
-        "apps/web/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [route.yaml]\n",
-        "apps/web/route.yaml": route("web"),
-        "apps/plain.yaml": route("plain"),
-    })  # fmt: skip
+    sha = remote.commit(
+        {
+            "apps/web/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [route.yaml]\n",
+            "apps/web/route.yaml": route("web"),
+            "apps/plain.yaml": route("plain"),
+        }
+    )
     source(remote, tmp_path).fetch()
     return sha
 
@@ -429,17 +485,24 @@ def test_kustomize_directory_is_skipped_without_a_renderer(
     only_git_on_path(tmp_path, monkeypatch)
     src = source(remote, tmp_path, environ=os.environ)
     read = src.read(sha, patterns=["apps/**/*.yaml"], default_namespace="web")
-    assert [s.as_dict() for s in read.skipped] == [{
-        "subject": "repository gitops: apps/web (kustomize)",
-        "reason": "kustomize directory, but neither kustomize nor kubectl is on PATH",
-    }]  # fmt: skip
+    assert [s.as_dict() for s in read.skipped] == [
+        {
+            "subject": "repository gitops: apps/web (kustomize)",
+            "reason": "kustomize directory, but neither kustomize nor kubectl is on PATH",
+        }
+    ]
     assert [o.key.name for o in read.objects] == ["plain"]  # route.yaml is a kustomize input
     assert read.problems == []
 
 
 @pytest.mark.parametrize(("tool", "verb"), [("kustomize", "build"), ("kubectl", "kustomize")])
 def test_kustomize_directory_is_rendered_by_the_tool_on_path(
-    kustomized: str, remote: GitRemote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tool: str, verb: str
+    kustomized: str,
+    remote: GitRemote,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tool: str,
+    verb: str,
 ) -> None:
     sha = kustomized
     bin_dir = only_git_on_path(tmp_path, monkeypatch)
@@ -450,8 +513,12 @@ def test_kustomize_directory_is_rendered_by_the_tool_on_path(
     read = src.read(sha, patterns=["apps/**/*.yaml"], default_namespace="web")
     assert read.skipped == [] and read.problems == []
     origins = {o.key.name: o.origin.as_dict() for o in read.objects if o.origin}
-    assert origins["web"] == {"repository": "gitops", "commit": sha,
-                              "path": "apps/web/kustomization.yaml", "line": None}  # fmt: skip
+    assert origins["web"] == {
+        "repository": "gitops",
+        "commit": sha,
+        "path": "apps/web/kustomization.yaml",
+        "line": None,
+    }
     assert set(origins) == {"web", "plain"}
     assert read.objects[1].key == key("web", "web")
 
@@ -467,5 +534,7 @@ def test_failing_kustomize_is_skipped_with_its_error(
     fake.chmod(0o755)
     src = source(remote, tmp_path, environ={"PATH": str(bin_dir)})
     read = src.read(sha, patterns=["apps/web/kustomization.yaml"], default_namespace=None)
-    assert [s.reason for s in read.skipped] == ["kustomize exited 1: Error: accumulating resources: missing.yaml"]
+    assert [s.reason for s in read.skipped] == [
+        "kustomize exited 1: Error: accumulating resources: missing.yaml"
+    ]
     assert read.objects == []

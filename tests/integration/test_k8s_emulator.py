@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from tests.integration.conftest_k8s import K8sApi, K8sApiFactory
 
 
-
 def get(api: K8sApi, path: str, accept: str = "application/json") -> tuple[int, Any]:
     request = urllib.request.Request(api.url + path, headers={"Accept": accept})
     try:

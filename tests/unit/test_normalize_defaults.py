@@ -41,7 +41,9 @@ def registry(channel: str) -> SchemaRegistry:
 
 
 def custom(schema: dict[str, Any]) -> KindSchema:
-    return KindSchema(group_kind=GroupKind("example.com", "Widget"), version="v1", root=compile_schema(schema))
+    return KindSchema(
+        group_kind=GroupKind("example.com", "Widget"), version="v1", root=compile_schema(schema)
+    )
 
 
 # --- the built-in table is GATEWAY_SEMANTICS §6, exactly -------------------------------------
@@ -118,7 +120,12 @@ def test_nested_defaults_through_items(schemas: SchemaRegistry) -> None:
                 {"name": "a", "port": 80, "protocol": "HTTP"},
                 {"name": "b", "port": 81, "protocol": "HTTP", "allowedRoutes": {}},
                 {"name": "c", "port": 82, "protocol": "HTTP", "allowedRoutes": {"namespaces": {}}},
-                {"name": "d", "port": 443, "protocol": "HTTPS", "tls": {"certificateRefs": [{"name": "x"}]}},
+                {
+                    "name": "d",
+                    "port": 443,
+                    "protocol": "HTTPS",
+                    "tls": {"certificateRefs": [{"name": "x"}]},
+                },
             ],
             "allowedListeners": {},
         },
@@ -127,7 +134,10 @@ def test_nested_defaults_through_items(schemas: SchemaRegistry) -> None:
     listeners = out["spec"]["listeners"]
     for listener in listeners:
         assert listener["allowedRoutes"] == {"namespaces": {"from": "Same"}}
-    assert listeners[3]["tls"] == {"mode": "Terminate", "certificateRefs": [{"group": "", "kind": "Secret", "name": "x"}]}
+    assert listeners[3]["tls"] == {
+        "mode": "Terminate",
+        "certificateRefs": [{"group": "", "kind": "Secret", "name": "x"}],
+    }
     assert out["spec"]["allowedListeners"] == {"namespaces": {"from": "None"}}
     assert "addresses" not in out["spec"] and "tls" not in out["spec"]
 
@@ -136,10 +146,15 @@ def test_httproute_catch_all_defaults(schemas: SchemaRegistry) -> None:
     catch_all = {"path": {"type": "PathPrefix", "value": "/"}}
     schema = schemas.for_kind(HTTPROUTE, "v1")
     assert apply_defaults({"spec": {}}, schema)["spec"]["rules"] == [{"matches": [catch_all]}]
-    assert apply_defaults({"spec": {"rules": [{}]}}, schema)["spec"]["rules"] == [{"matches": [catch_all]}]
+    assert apply_defaults({"spec": {"rules": [{}]}}, schema)["spec"]["rules"] == [
+        {"matches": [catch_all]}
+    ]
     only_headers = {"spec": {"rules": [{"matches": [{"headers": [{"name": "h", "value": "v"}]}]}]}}
     match = apply_defaults(only_headers, schema)["spec"]["rules"][0]["matches"][0]
-    assert match == {"path": catch_all["path"], "headers": [{"name": "h", "value": "v", "type": "Exact"}]}
+    assert match == {
+        "path": catch_all["path"],
+        "headers": [{"name": "h", "value": "v", "type": "Exact"}],
+    }
     assert apply_defaults({"spec": {"rules": []}}, schema)["spec"]["rules"] == []
 
 
@@ -150,7 +165,13 @@ def test_null_is_defaulted_unless_nullable() -> None:
             "properties": {
                 "a": {"type": "string", "default": "x"},
                 "b": {"type": "string", "default": "y", "nullable": True},
-                "m": {"type": "object", "additionalProperties": {"type": "object", "properties": {"k": {"type": "integer", "default": 3}}}},
+                "m": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "properties": {"k": {"type": "integer", "default": 3}},
+                    },
+                },
             },
         }
     )
@@ -159,14 +180,33 @@ def test_null_is_defaulted_unless_nullable() -> None:
 
 
 def test_apply_defaults_is_idempotent_and_pure(schemas: SchemaRegistry) -> None:
-    body = {"apiVersion": f"{GW}/v1", "kind": "HTTPRoute", "metadata": {"name": "r"}, "spec": {"parentRefs": [{"name": "g"}], "rules": [{"backendRefs": [{"name": "s", "port": 80}]}]}}
+    body = {
+        "apiVersion": f"{GW}/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "r"},
+        "spec": {
+            "parentRefs": [{"name": "g"}],
+            "rules": [{"backendRefs": [{"name": "s", "port": 80}]}],
+        },
+    }
     before = copy.deepcopy(body)
     once = apply_defaults(body, schemas.for_kind(HTTPROUTE))
     assert body == before
     assert apply_defaults(once, schemas.for_kind(HTTPROUTE)) == once
-    assert once["spec"]["rules"][0]["backendRefs"][0] == {"group": "", "kind": "Service", "name": "s", "port": 80, "weight": 1}
+    assert once["spec"]["rules"][0]["backendRefs"][0] == {
+        "group": "",
+        "kind": "Service",
+        "name": "s",
+        "port": 80,
+        "weight": 1,
+    }
     once["spec"]["rules"][0]["matches"][0]["path"]["value"] = "/changed"
-    assert apply_defaults(body, schemas.for_kind(HTTPROUTE))["spec"]["rules"][0]["matches"][0]["path"]["value"] == "/"
+    assert (
+        apply_defaults(body, schemas.for_kind(HTTPROUTE))["spec"]["rules"][0]["matches"][0]["path"][
+            "value"
+        ]
+        == "/"
+    )
 
 
 def test_no_schema_is_a_copy() -> None:
@@ -179,23 +219,49 @@ def test_no_schema_is_a_copy() -> None:
 
 EXPERIMENTAL_ONLY = [
     (HTTPROUTE, {"rules": [{"retry": {"attempts": 2}}]}, ["spec.rules[0].retry"]),
-    (HTTPROUTE, {"rules": [{"sessionPersistence": {"sessionName": "s"}}]}, ["spec.rules[0].sessionPersistence"]),
+    (
+        HTTPROUTE,
+        {"rules": [{"sessionPersistence": {"sessionName": "s"}}]},
+        ["spec.rules[0].sessionPersistence"],
+    ),
     (
         HTTPROUTE,
         {"rules": [{"filters": [{"type": "ExternalAuth", "externalAuth": {"protocol": "HTTP"}}]}]},
         ["spec.rules[0].filters[0].externalAuth"],
     ),
     (HTTPROUTE, {"useDefaultGateways": "All"}, ["spec.useDefaultGateways"]),
-    (GroupKind(GW, "GRPCRoute"), {"rules": [{"sessionPersistence": {}}]}, ["spec.rules[0].sessionPersistence"]),
-    (GATEWAY, {"defaultScope": "All", "listeners": [{"name": "https", "port": 443, "protocol": "HTTPS", "bogus": 1}]}, ["spec.defaultScope", "spec.listeners[name=https].bogus"]),
+    (
+        GroupKind(GW, "GRPCRoute"),
+        {"rules": [{"sessionPersistence": {}}]},
+        ["spec.rules[0].sessionPersistence"],
+    ),
+    (
+        GATEWAY,
+        {
+            "defaultScope": "All",
+            "listeners": [{"name": "https", "port": 443, "protocol": "HTTPS", "bogus": 1}],
+        },
+        ["spec.defaultScope", "spec.listeners[name=https].bogus"],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("gk", "spec", "paths"), EXPERIMENTAL_ONLY)
-def test_experimental_fields_are_pruned_by_the_standard_crd(gk: GroupKind, spec: Body, paths: list[str]) -> None:
-    body = {"apiVersion": f"{GW}/v1", "kind": gk.kind, "metadata": {"name": "x", "labels": {"a": "b"}}, "spec": spec}
+def test_experimental_fields_are_pruned_by_the_standard_crd(
+    gk: GroupKind, spec: Body, paths: list[str]
+) -> None:
+    body = {
+        "apiVersion": f"{GW}/v1",
+        "kind": gk.kind,
+        "metadata": {"name": "x", "labels": {"a": "b"}},
+        "spec": spec,
+    }
     assert pruned_paths(body, registry("standard").for_kind(gk, "v1")) == paths
-    experimental = [p for p in pruned_paths(body, registry("experimental").for_kind(gk, "v1")) if "bogus" not in p]
+    experimental = [
+        p
+        for p in pruned_paths(body, registry("experimental").for_kind(gk, "v1"))
+        if "bogus" not in p
+    ]
     assert experimental == []
     assert pruned_paths(body, SchemaRegistry.from_crds([]).for_kind(gk)) == []
     assert pruned_paths(body, None) == []
@@ -209,11 +275,22 @@ def test_prune_respects_preserve_unknown_additional_properties_and_embedded() ->
                 "spec": {
                     "type": "object",
                     "properties": {
-                        "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True, "properties": {"known": {"type": "object", "properties": {}}}},
+                        "free": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                            "properties": {"known": {"type": "object", "properties": {}}},
+                        },
                         "labels": {"type": "object", "additionalProperties": {"type": "string"}},
                         "any": {"type": "object", "additionalProperties": True},
-                        "template": {"type": "object", "x-kubernetes-embedded-resource": True, "properties": {"spec": {"type": "object"}}},
-                        "tags": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
+                        "template": {
+                            "type": "object",
+                            "x-kubernetes-embedded-resource": True,
+                            "properties": {"spec": {"type": "object"}},
+                        },
+                        "tags": {
+                            "type": "array",
+                            "items": {"type": "object", "properties": {"name": {"type": "string"}}},
+                        },
                         "port": {"x-kubernetes-int-or-string": True},
                         "empty": {"type": "object"},
                     },
@@ -221,7 +298,7 @@ def test_prune_respects_preserve_unknown_additional_properties_and_embedded() ->
             },
         }
     )
-    body = {
+    body: Body = {
         "apiVersion": "example.com/v1",
         "kind": "Widget",
         "metadata": {"name": "w", "whatever": 1},

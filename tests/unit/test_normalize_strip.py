@@ -30,8 +30,15 @@ LIVE: dict[str, Any] = {
         "managedFields": [{"manager": "m"}],
         "ownerReferences": [{"uid": "o", "kind": "X", "name": "x", "apiVersion": "v1"}],
         "finalizers": ["f"],
-        "labels": {"app": "r", "argocd.argoproj.io/instance": "a", "kustomize.toolkit.fluxcd.io/name": "k"},
-        "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}", "argocd.argoproj.io/tracking-id": "t"},
+        "labels": {
+            "app": "r",
+            "argocd.argoproj.io/instance": "a",
+            "kustomize.toolkit.fluxcd.io/name": "k",
+        },
+        "annotations": {
+            "kubectl.kubernetes.io/last-applied-configuration": "{}",
+            "argocd.argoproj.io/tracking-id": "t",
+        },
     },
     "spec": {"hostnames": ["a"]},
     "status": {"parents": []},
@@ -41,7 +48,7 @@ LIVE: dict[str, Any] = {
 def test_strip_drops_server_and_tool_fields() -> None:
     before = copy.deepcopy(LIVE)
     out = strip(LIVE, rules=NormalizeRules())
-    assert LIVE == before
+    assert before == LIVE
     assert out == {
         "apiVersion": f"{GW}/v1",
         "kind": "HTTPRoute",
@@ -110,15 +117,36 @@ def crd(kind: str, versions: list[dict[str, Any]], **spec: Any) -> dict[str, Any
     }
 
 
-def version(name: str, default: str, *, served: bool = True, storage: bool = False) -> dict[str, Any]:
-    schema = {"type": "object", "properties": {"spec": {"type": "object", "properties": {"v": {"type": "string", "default": default}}}}}
-    return {"name": name, "served": served, "storage": storage, "schema": {"openAPIV3Schema": schema}}
+def version(
+    name: str, default: str, *, served: bool = True, storage: bool = False
+) -> dict[str, Any]:
+    schema = {
+        "type": "object",
+        "properties": {
+            "spec": {"type": "object", "properties": {"v": {"type": "string", "default": default}}}
+        },
+    }
+    return {
+        "name": name,
+        "served": served,
+        "storage": storage,
+        "schema": {"openAPIV3Schema": schema},
+    }
 
 
 def test_registry_versions() -> None:
     widget = GroupKind("example.com", "Widget")
     registry = SchemaRegistry.from_crds(
-        [crd("Widget", [version("v1", "one", storage=True), version("v2", "two"), version("v0", "zero", served=False)])]
+        [
+            crd(
+                "Widget",
+                [
+                    version("v1", "one", storage=True),
+                    version("v2", "two"),
+                    version("v0", "zero", served=False),
+                ],
+            )
+        ]
     )
     assert registry.has_crd(widget) and not registry.uses_builtin(widget)
 
@@ -139,7 +167,9 @@ def test_registry_legacy_validation_and_no_storage() -> None:
     legacy = crd(
         "Old",
         [{"name": "v1beta1", "served": True}],
-        validation={"openAPIV3Schema": {"type": "object", "properties": {"spec": {"type": "object"}}}},
+        validation={
+            "openAPIV3Schema": {"type": "object", "properties": {"spec": {"type": "object"}}}
+        },
     )
     registry = SchemaRegistry.from_crds([legacy])
     schema = registry.for_kind(GroupKind("example.com", "Old"), "v9")
@@ -147,16 +177,29 @@ def test_registry_legacy_validation_and_no_storage() -> None:
 
 
 def test_registry_skips_unusable_crds(caplog: pytest.LogCaptureFixture) -> None:
-    bad = [
+    bad: list[Any] = [
         {"kind": "ConfigMap", "metadata": {"name": "cm"}},
-        {"kind": "CustomResourceDefinition", "metadata": {"name": "nameless"}, "spec": {"group": "g"}},
-        crd("Empty", [{"name": "v1"}, "junk"]),
+        {
+            "kind": "CustomResourceDefinition",
+            "metadata": {"name": "nameless"},
+            "spec": {"group": "g"},
+        },
+        crd("Empty", [{"name": "v1"}, "junk"]),  # type: ignore[list-item]
         "not a dict",
+        {"kind": "CustomResourceDefinition", "spec": {"group": "g", "names": "x", "versions": "y"}},
+        {
+            "kind": "CustomResourceDefinition",
+            "spec": {
+                "group": "g",
+                "names": {"kind": "K"},
+                "versions": [{"name": "v1", "schema": "s"}],
+            },
+        },
     ]
     with caplog.at_level(logging.WARNING, logger="auditor.normalize.schema"):
-        registry = SchemaRegistry.from_crds(bad)  # type: ignore[list-item]
+        registry = SchemaRegistry.from_crds(bad)
     assert not registry.has_crd(GroupKind("example.com", "Empty"))
-    assert len(caplog.records) == 4
+    assert len(caplog.records) == 6
 
 
 def test_registry_builtin_fallback() -> None:
@@ -166,13 +209,20 @@ def test_registry_builtin_fallback() -> None:
     assert schema is not None and schema.builtin and schema.version is None
     assert not registry.uses_builtin(GroupKind("", "Service"))
     assert registry.for_kind(GroupKind("", "Service")) is None
+    secret = registry.for_kind(GroupKind("", "Secret"))  # static core defaults, not "built-in"
+    assert secret is not None and secret.root.properties["type"].default == "Opaque"
+    assert not registry.uses_builtin(GroupKind("", "Secret"))
 
 
 # --- pairing ----------------------------------------------------------------------------------
 
 
 def obj(api_version: str, name: str, ns: str = "payments") -> KubeObject:
-    body = {"apiVersion": api_version, "kind": "HTTPRoute", "metadata": {"name": name, "namespace": ns}}
+    body = {
+        "apiVersion": api_version,
+        "kind": "HTTPRoute",
+        "metadata": {"name": name, "namespace": ns},
+    }
     return KubeObject(key=key_of(body), body=body)
 
 

@@ -39,7 +39,14 @@ LABEL = LABELS.child("any")
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("1000m", "1"), ("0.5", "500m"), ("1000M", "1G"), ("3072Mi", "3Gi"), ("1e3", "1k"), ("+2", "2")],
+    [
+        ("1000m", "1"),
+        ("0.5", "500m"),
+        ("1000M", "1G"),
+        ("3072Mi", "3Gi"),
+        ("1e3", "1k"),
+        ("+2", "2"),
+    ],
 )
 def test_quantities_compare_canonically(a: str, b: str) -> None:
     assert equivalent(a, b)
@@ -81,6 +88,7 @@ def test_durations_only_in_duration_fields() -> None:
     assert equivalent("1h30m", "90m", DURATION)
     assert equivalent("1500ms", "1s500ms", DURATION)
     assert not equivalent("1m", "61s", DURATION)
+    assert not equivalent("1m", "soon", DURATION)
     assert not equivalent("1m", "60s", LABEL)
     assert parse_duration("1d") is None
     assert parse_duration("2h") == 7_200_000
@@ -102,7 +110,9 @@ def test_empty_equals_absent(value: Any) -> None:
 
 def test_canon_of_containers() -> None:
     assert canon({"a": 1, "b": None, "c": {}}) == canon({"a": 1.0})
-    set_node = compile_schema({"type": "array", "x-kubernetes-list-type": "set", "items": {"type": "string"}})
+    set_node = compile_schema(
+        {"type": "array", "x-kubernetes-list-type": "set", "items": {"type": "string"}}
+    )
     assert canon(["a", "b"], set_node) == canon(["b", "a"], set_node)
     assert canon(["a", "b"]) != canon(["b", "a"])
     assert canon(["a", "a"], set_node) != canon(["a"], set_node)
@@ -114,8 +124,14 @@ def test_canon_of_containers() -> None:
 PATHS = [
     (("spec", "rules", 0, "backendRefs", 1, "weight"), "spec.rules[0].backendRefs[1].weight"),
     (("spec", "listeners", Keyed((("name", "https"),)), "port"), "spec.listeners[name=https].port"),
-    (("spec", "ports", Keyed((("containerPort", 80), ("protocol", "TCP")))), "spec.ports[containerPort=80,protocol=TCP]"),
-    (("metadata", "labels", "istio.io/dataplane-mode"), 'metadata.labels["istio.io/dataplane-mode"]'),
+    (
+        ("spec", "ports", Keyed((("containerPort", 80), ("protocol", "TCP")))),
+        "spec.ports[containerPort=80,protocol=TCP]",
+    ),
+    (
+        ("metadata", "labels", "istio.io/dataplane-mode"),
+        'metadata.labels["istio.io/dataplane-mode"]',
+    ),
     (("metadata", "annotations", 'odd"key'), 'metadata.annotations["odd\\"key"]'),
     (("spec", "x", Keyed((("name", "a,b"),))), 'spec.x[name="a,b"]'),
     (("spec", "x", Keyed((("name", "true"),))), 'spec.x[name="true"]'),
@@ -132,13 +148,38 @@ def test_format_and_parse_round_trip(path: tuple[Any, ...], text: str) -> None:
 
 def test_parse_wildcards() -> None:
     pattern = parse_path("spec.rules[*].backendRefs[*].weight")
-    assert pattern == ("spec", "rules", Wildcard(element=True), "backendRefs", Wildcard(element=True), "weight")
+    assert pattern == (
+        "spec",
+        "rules",
+        Wildcard(element=True),
+        "backendRefs",
+        Wildcard(element=True),
+        "weight",
+    )
     assert format_path(pattern) == "spec.rules[*].backendRefs[*].weight"
     assert parse_path("metadata.labels.*") == ("metadata", "labels", Wildcard(element=False))
     assert parse_path('["top"].x') == ("top", "x")
 
 
-@pytest.mark.parametrize("text", ["", "spec..x", "spec.[0", "spec[abc]", 'spec["x]', "spec[=1]", "spec!", 'spec[1"]', "spec[a=\"x]", 'spec[5"', "spec[\"\\q\"]", "spec[a=b=c]", "spec[a=\"x\"y]", "spec.1"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "spec..x",
+        "spec.[0",
+        "spec[abc]",
+        'spec["x]',
+        "spec[=1]",
+        "spec!",
+        'spec[1"]',
+        'spec[a="x]',
+        'spec[5"',
+        'spec["\\q"]',
+        "spec[a=b=c]",
+        'spec[a="x"y]',
+        "spec.1",
+    ],
+)
 def test_bad_paths_are_refused(text: str) -> None:
     with pytest.raises(PathSyntaxError):
         parse_path(text)
