@@ -25,6 +25,7 @@ from auditor.config import Settings
 from auditor.errors import UsageError
 from auditor.findings import at_or_above
 from auditor.model import AuditRun, Finding, Severity
+from auditor.store.types import EventType, RecordResult
 
 SEVERITIES = [s.value for s in Severity]
 
@@ -74,28 +75,34 @@ def _selected(settings: Settings, teams: Sequence[str], clusters: Sequence[str])
     )
 
 
-def _store_run(settings: Settings, run: AuditRun, request: AuditRequest, db_url: str) -> None:
+def audit_and_store(
+    settings: Settings, request: AuditRequest, db_url: str | None
+) -> tuple[AuditRun, RecordResult | None]:
+    """Run one audit and, unless ``db_url`` is None, record it (DESIGN §7).
+
+    The database is opened before any source is read: a database error means nothing was audited.
+    """
     from auditor.store import RunScope, Store
 
-    store = Store.open(db_url, auto_migrate=settings.database.auto_migrate)
-    try:
-        store.record_run(
-            run,
-            scope=RunScope(
-                clusters=request.clusters or frozenset(c.name for c in settings.clusters),
-                teams=request.teams,
-                disabled_checks=settings.disabled_checks,
-            ),
+    if db_url is None:
+        return run_audit(settings, request=request), None
+    with Store.open(db_url, auto_migrate=settings.database.auto_migrate) as store:
+        run = run_audit(settings, request=request)
+        scope = RunScope(
+            clusters=request.clusters or frozenset(c.name for c in settings.clusters),
+            teams=request.teams,
+            disabled_checks=settings.disabled_checks,
         )
-    finally:
-        store.close()
+        return run, store.record_run(run, scope=scope)
 
 
-def _check_store(settings: Settings, db_url: str) -> None:
-    """Open the database before reading anything: a DB error means nothing was audited (exit 2)."""
-    from auditor.store import Store
-
-    Store.open(db_url, auto_migrate=settings.database.auto_migrate).close()
+def lifecycle_summary(run: AuditRun, recorded: RecordResult | None) -> str:
+    """One line for stderr: the run's status and what it did to the history."""
+    head = f"run {run.id[:12]} {run.status}: {len(run.findings)} finding(s)"
+    if recorded is None:
+        return head + " (not stored)"
+    counts = ", ".join(f"{recorded.count(t)} {t}" for t in EventType)
+    return f"{head}; history: {counts}"
 
 
 @click.command("audit")
@@ -162,11 +169,8 @@ def audit_command(
         live_snapshots=parse_live_snapshots(snapshots, clusters=selected_clusters),
     )
     url = None if no_store else resolve_database_url(config_path, db_url)
-    if url is not None:
-        _check_store(settings, url)
-    run = run_audit(settings, request=request)
-    if url is not None:
-        _store_run(settings, run, request, url)
+    run, recorded = audit_and_store(settings, request, url)
+    click.echo(lifecycle_summary(run, recorded), err=True)
     emit(fmt=fmt, findings=run.findings, run=run.run_dict(), skipped=run.skipped)
     return exit_code(
         run.findings, partial=run.status == "partial", fail_on=fail_on, allow_partial=allow_partial

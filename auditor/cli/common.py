@@ -111,3 +111,13 @@ def setup_logging(verbose: int, log_format: str) -> None:
 
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+
+
+def console(*, stderr: bool = False) -> Any:
+    """A rich Console; when not writing to a terminal, wide enough not to fold short cells."""
+    from rich.console import Console
+
+    out = Console(soft_wrap=False, stderr=stderr)
+    if not out.is_terminal:
+        out = Console(soft_wrap=False, stderr=stderr, width=max(out.width, 160))
+    return out

@@ -7,16 +7,15 @@ lazily; json and csv go straight to stdout.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from auditor.cli import history_render as render
 from auditor.cli.common import (
     config_option,
     db_option,
@@ -26,14 +25,10 @@ from auditor.cli.common import (
     setup_logging,
 )
 from auditor.errors import UsageError
-from auditor.model import AuditRun, Category, Severity
+from auditor.model import Category
 from auditor.store.types import (
     FindingStatus,
     HistoryQuery,
-    RunRecord,
-    RunScope,
-    StoredFinding,
-    TeamStats,
     iso,
 )
 
@@ -45,11 +40,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"^(\d+)([smhdw])$")
 _ID_PREFIX = re.compile(r"^[0-9a-f]{8,64}$")
-_SEVERITIES = [str(s) for s in Severity]
-_CSV_COLUMNS = (
-    "id", "status", "severity", "check", "category", "team", "cluster", "object", "message",
-    "first_seen", "last_seen", "resolved_at",
-)  # fmt: skip
 
 
 def parse_since(text: str, *, now: datetime) -> datetime:
@@ -64,21 +54,6 @@ def parse_since(text: str, *, now: datetime) -> datetime:
             f"--since {text!r}: expected a duration like 7d, 24h, 30m or a date like 2026-11-01"
         ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def human(seconds: float | None) -> str:
-    """``3d 4h``, ``2h 5m``, ``12m 3s``, ``45s``; ``-`` for None."""
-    if seconds is None:
-        return "-"
-    total = round(seconds)
-    for unit, size, sub, sub_size in (
-        ("d", 86400, "h", 3600),
-        ("h", 3600, "m", 60),
-        ("m", 60, "s", 1),
-    ):
-        if total >= size:
-            return f"{total // size}{unit} {(total % size) // sub_size}{sub}"
-    return f"{total}s"
 
 
 @contextmanager
@@ -106,7 +81,9 @@ def _format_option(*choices: str) -> Callable[[F], F]:
 @click.option("--cluster", "clusters", multiple=True, help="Only this cluster (repeatable).")
 @click.option("--check", default=None, help="Only this check ID, e.g. PDA-DR-003.")
 @click.option("--category", type=click.Choice([str(c) for c in Category]), default=None)
-@click.option("--severity", type=click.Choice(_SEVERITIES), default=None, help="Exact severity.")
+@click.option(
+    "--severity", type=click.Choice(render.SEVERITIES), default=None, help="Exact severity."
+)
 @click.option(
     "--status", type=click.Choice(["open", "resolved", "all"]), default="open", show_default=True
 )
@@ -140,9 +117,9 @@ def history_command(
     if fmt == "json":
         echo_json({"findings": [f.as_dict() for f in found]})
     elif fmt == "csv":
-        click.echo(_csv(found), nl=False)
+        click.echo(render.to_csv(found), nl=False)
     else:
-        _history_table(found)
+        render.history_table(found)
 
 
 @click.command("show")
@@ -174,7 +151,7 @@ def show_command(
     if fmt == "json":
         echo_json(found.as_dict(with_events=True))
     else:
-        _show_table(found)
+        render.finding_detail(found)
 
 
 @click.command("stats")
@@ -201,10 +178,14 @@ def stats_command(
         figures = store.stats(teams=teams, since=start, now=now)
     if fmt == "json":
         echo_json(
-            {"since": iso(start), "until": iso(now), "teams": [_stats_dict(t) for t in figures]}
+            {
+                "since": iso(start),
+                "until": iso(now),
+                "teams": [render.stats_dict(t) for t in figures],
+            }
         )
     else:
-        _stats_table(figures, start, now)
+        render.stats_table(figures, start, now)
 
 
 @click.command("runs")
@@ -223,7 +204,7 @@ def runs_command(
     if fmt == "json":
         echo_json({"runs": [r.as_dict() for r in records]})
     else:
-        _runs_table(records)
+        render.runs_table(records)
 
 
 @click.group("db")
@@ -244,160 +225,6 @@ def db_upgrade_command(
     setup_logging(verbose, log_format)
     revision = upgrade(resolve_database_url(config_path, db_url))
     click.echo(f"database schema at revision {revision}")
-
-
-def print_history_after_demo(url: str, run: AuditRun, *, fmt: str) -> None:
-    """For ``auditor demo``: record the demo run in its database, then print the open history."""
-    from auditor.store import Store
-
-    clusters = {c.cluster for c in run.coverage} | {f.cluster for f in run.findings}
-    with Store.open(url) as store:
-        store.record_run(run, scope=RunScope(clusters=frozenset(clusters)))
-        found = store.history(HistoryQuery())
-    if fmt == "json":
-        echo_json({"findings": [f.as_dict() for f in found]})
-    else:
-        _history_table(found, title=f"history: {len(found)} open finding(s) in {url}")
-
-
-# --- rendering ------------------------------------------------------------------------------
-
-
-def _object(finding: dict[str, Any]) -> str:
-    obj = finding.get("object")
-    if not obj:
-        origin = finding.get("origin") or {}
-        return f"{origin.get('path', '-')}:{origin.get('line')}" if origin else "-"
-    where = f"{obj['namespace']}/{obj['name']}" if obj.get("namespace") else obj["name"]
-    return f"{obj['kind']} {where}"
-
-
-def _csv(found: Sequence[StoredFinding]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(_CSV_COLUMNS)
-    for stored in found:
-        row = stored.as_dict()
-        row["object"] = _object(row)
-        writer.writerow(["" if row.get(c) is None else row[c] for c in _CSV_COLUMNS])
-    return buffer.getvalue()
-
-
-def _print(renderable: Any) -> None:
-    from rich.console import Console
-
-    console = Console(soft_wrap=False)
-    if not console.is_terminal:
-        console = Console(soft_wrap=False, width=max(console.width, 160))
-    console.print(renderable)
-
-
-_NO_WRAP = {"id", "run", "status", "severity", "check", "at", "started", "last seen", "event"}
-
-
-def _table(title: str, columns: Sequence[str]) -> Any:
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column, overflow="fold", no_wrap=column in _NO_WRAP)
-    return table
-
-
-def _history_table(found: Sequence[StoredFinding], *, title: str | None = None) -> None:
-    from rich.markup import escape
-
-    columns = (
-        "id",
-        "status",
-        "severity",
-        "check",
-        "team",
-        "cluster",
-        "object",
-        "last seen",
-        "message",
-    )
-    table = _table(title or f"{len(found)} finding(s)", columns)
-    for stored in found:
-        f = stored.as_dict()
-        cells = (
-            f["id"][:12],
-            f["status"],
-            f["severity"],
-            f["check"],
-            f["team"] or "-",
-            f["cluster"],
-        )
-        table.add_row(*cells, escape(_object(f)), f["last_seen"], escape(f["message"]))
-    _print(table)
-
-
-def _show_table(found: StoredFinding) -> None:
-    from rich.markup import escape
-
-    f = found.as_dict()
-    fields = ("id", "check", "category", "severity", "status", "view", "team", "other_team",
-              "cluster", "listener", "reason", "first_seen", "last_seen", "resolved_at")  # fmt: skip
-    lines = [f"[bold]{escape(f['message'])}[/bold]", f"object: {escape(_object(f))}"]
-    lines += [f"{k}: {escape(str(f[k]))}" for k in fields if f.get(k) is not None]
-    if f.get("ref"):
-        lines.append(f"ref: {escape(str(f['ref']))}")
-    _print("\n".join(lines))
-    if f["changes"]:
-        change_keys = ("op", "path", "desired", "live", "manager", "operation", "time")
-        changes = _table("changes", change_keys)
-        for c in f["changes"]:
-            changes.add_row(*(escape("" if c.get(k) is None else str(c[k])) for k in change_keys))
-        _print(changes)
-    timeline = _table("timeline", ("at", "event", "run", "severity", "changes", "message"))
-    for e in found.events:
-        d = e.as_dict()
-        timeline.add_row(d["at"], d["type"], d["run_id"], str(d.get("severity")),
-                         str(len(d.get("changes") or ())), escape(str(d.get("message"))))  # fmt: skip
-    _print(timeline)
-
-
-def _stats_dict(figures: TeamStats) -> dict[str, Any]:
-    out = figures.as_dict()
-    out["mean_time_to_resolve"] = human(figures.mean_time_to_resolve)
-    out["p90_time_to_resolve"] = human(figures.p90_time_to_resolve)
-    if figures.oldest_open is not None:
-        out["oldest_open"]["age"] = human(figures.oldest_open.age_seconds)
-    return out
-
-
-def _stats_table(figures: Sequence[TeamStats], start: datetime, now: datetime) -> None:
-    columns = ("team", "open", *_SEVERITIES, "opened", "reopened", "resolved", "mean TTR",
-               "p90 TTR", "oldest open")  # fmt: skip
-    table = _table(f"{iso(start)} .. {iso(now)}", columns)
-    for t in figures:
-        oldest = t.oldest_open
-        table.add_row(
-            t.team or "(no team)",
-            str(t.open_total),
-            *(str(t.open_by_severity.get(s, 0)) for s in _SEVERITIES),
-            str(t.opened), str(t.reopened), str(t.resolved),
-            human(t.mean_time_to_resolve), human(t.p90_time_to_resolve),
-            f"{oldest.id[:12]} ({human(oldest.age_seconds)})" if oldest else "-",
-        )  # fmt: skip
-    _print(table)
-
-
-def _runs_table(records: Sequence[RunRecord]) -> None:
-    from rich.markup import escape
-
-    columns = ("run", "started", "duration", "status", "findings", "opened", "changed",
-               "reopened", "resolved", "skipped")  # fmt: skip
-    table = _table(f"{len(records)} run(s)", columns)
-    for r in records:
-        c = r.counts
-        skipped = "\n".join(escape(f"{s.subject}: {s.reason}") for s in r.skipped) or "-"
-        table.add_row(
-            r.id, iso(r.started_at), human(r.duration_seconds), r.status, str(c.findings),
-            str(c.opened), str(c.changed), str(c.reopened), str(c.resolved), skipped,
-        )  # fmt: skip
-    _print(table)
 
 
 def register(group: click.Group) -> None:

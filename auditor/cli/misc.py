@@ -1,22 +1,16 @@
-"""``auditor config check`` and ``auditor demo``."""
+"""``auditor config check``: validate the config and print what it resolved."""
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import click
 
-from auditor.app import AuditRequest, run_audit
 from auditor.cli import EXIT_OK
-from auditor.cli.common import config_option, load_settings, logging_options, setup_logging
-from auditor.cli.output import emit
-from auditor.config import Settings, load
-from auditor.demo import build_demo
+from auditor.cli.common import config_option, load_settings
+from auditor.config import Settings
 
 
 @click.group("config")
@@ -83,39 +77,5 @@ def _redact_url(url: str) -> str:
     return url
 
 
-@click.command("demo")
-@logging_options
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
-@click.option("--keep", is_flag=True, help="Keep the temporary directory and print its path.")
-def demo_command(verbose: int, log_format: str, fmt: str, keep: bool) -> int:
-    """Build a sample Git repo and live snapshot in a temp dir, audit them, print findings and history.
-
-    Runs the production code path end to end: Git clone and read, snapshot, normalization, drift,
-    Gateway API policy checks, the SQLite history store. Needs nothing but `git` on PATH.
-    """
-    setup_logging(verbose, log_format)
-    tmp = tempfile.mkdtemp(prefix="auditor-demo-")
-    root = Path(tmp)
-    config_path = build_demo(root)
-    settings = load(
-        config_path, environ={k: v for k, v in os.environ.items() if not k.startswith("AUDITOR_")}
-    )
-    run = run_audit(settings, request=AuditRequest())
-    from auditor.cli.history import print_history_after_demo
-
-    emit(fmt=fmt, findings=run.findings, run=run.run_dict(), skipped=run.skipped)
-    print_history_after_demo(settings.database.url, run, fmt=fmt)
-    if keep:
-        click.echo(f"demo files kept in {root} (config: {config_path})", err=True)
-    else:
-        import shutil
-
-        shutil.rmtree(root, ignore_errors=True)
-    return EXIT_OK
-
-
 def register(group: click.Group) -> None:
     group.add_command(config_group)
-    group.add_command(demo_command)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from auditor.cli.common import console
 from auditor.cli.sarif import render_sarif
 from auditor.model import Finding, Skipped
 
@@ -50,11 +51,9 @@ def _detail(finding: Finding) -> str:
 
 
 def render_table(findings: Sequence[Finding], skipped: Sequence[Skipped]) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(soft_wrap=False)
     table = Table(show_lines=True, title=f"{len(findings)} finding(s)")
     for column in ("severity", "check", "team", "cluster", "object", "detail"):
         table.add_column(column, overflow="fold")
@@ -67,9 +66,9 @@ def render_table(findings: Sequence[Finding], skipped: Sequence[Skipped]) -> Non
             escape(_object(f)),
             escape(_detail(f)),
         )
-    console.print(table)
+    console().print(table)
     if skipped:
-        err = Console(stderr=True)
+        err = console(stderr=True)
         err.print(f"[bold]{len(skipped)} note(s) about what was not read or checked:[/]")
         for s in skipped:
             err.print(f"  - {escape(s.subject)}: {escape(s.reason)}")

@@ -88,6 +88,21 @@ def build_demo(root: Path) -> Path:
     _git("add", "-A", cwd=work)
     _git("commit", "--quiet", "-m", "Platform, payments and shop manifests", cwd=work)
     _git("push", "--quiet", str(root / "remote.git"), "main", cwd=work)
+    _git("remote", "add", "origin", str(root / "remote.git"), cwd=work)
     config = root / "auditor.yaml"
     config.write_text(CONFIG_TEMPLATE.format(root=root), encoding="utf-8")
     return config
+
+
+FIX_MESSAGE = "payments: adopt the live 50/50 canary split and the debug route"
+
+
+def commit_fix(root: Path) -> str:
+    """The second act of the demo: the payments team fixes its drift in Git (and pushes)."""
+    work = root / "work"
+    with resources.as_file(resources.files("auditor.demo") / "data" / "fix") as fix_dir:
+        shutil.copytree(Path(fix_dir), work, dirs_exist_ok=True)
+    _git("add", "-A", cwd=work)
+    _git("commit", "--quiet", "-m", FIX_MESSAGE, cwd=work)
+    _git("push", "--quiet", "origin", "main", cwd=work)
+    return FIX_MESSAGE
