@@ -10,11 +10,10 @@ reached at all becomes a ``ClusterError``. No ``kubernetes``/``urllib3`` excepti
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -32,54 +31,22 @@ from kubernetes.config.incluster_config import (
 from auditor.errors import ClusterError
 from auditor.kinds import NAMESPACE, SECRET, SERVICE
 from auditor.model import Body, GroupKind, LiveState, Skipped
+from auditor.sources.apidocs import (
+    JSON,
+    MAX_RESTARTS,
+    METADATA_LIST,
+    Expired,
+    RequestFailed,
+    Resource,
+    cut,
+    decode,
+    resources,
+    secret_metadata,
+    typed,
+    versions,
+)
 
 logger = logging.getLogger(__name__)
-
-_JSON = "application/json"
-_METADATA_LIST = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
-_CUT = 200
-_MAX_RESTARTS = 3
-# Holds the full applied object, i.e. the Secret's data, when `kubectl apply` created the Secret.
-_SECRET_UNSAFE_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
-
-
-class _RequestFailed(Exception):
-    """One GET failed. ``reason`` is the stable text of a Skipped record; ``detail`` is for logs."""
-
-    def __init__(
-        self, reason: str, *, status: int | None = None, transient: bool = False, detail: str = ""
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-        self.transient = transient
-        self.detail = detail
-
-    def describe(self) -> str:
-        return f"{self.reason} ({self.detail})" if self.detail else self.reason
-
-
-class _Expired(Exception):
-    """The continue token of a paginated list expired (410 Gone)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Resource:
-    """A served kind as discovery reported it, at its preferred version."""
-
-    kind: GroupKind
-    version: str
-    plural: str
-    namespaced: bool
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.kind.group}/{self.version}" if self.kind.group else self.version
-
-    @property
-    def path(self) -> str:
-        root = "/apis" if self.kind.group else "/api"
-        return f"{root}/{self.api_version}/{self.plural}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,17 +59,17 @@ class _Http:
     attempts: int
     backoff: float
 
-    def get(self, path: str, *, query: Sequence[tuple[str, Any]] = (), accept: str = _JSON) -> Body:
+    def get(self, path: str, *, query: Sequence[tuple[str, Any]] = (), accept: str = JSON) -> Body:
         attempt = 1
         while True:
             try:
                 return self._get_once(path, list(query), accept)
-            except _RequestFailed as e:
+            except RequestFailed as e:
                 if not e.transient:
                     raise
                 if attempt >= self.attempts:
                     tries = f"{attempt} attempt" + ("s" if attempt > 1 else "")
-                    raise _RequestFailed(
+                    raise RequestFailed(
                         f"{e.reason} after {tries}",
                         status=e.status,
                         transient=True,
@@ -131,40 +98,14 @@ class _Http:
             finally:
                 response.response.release_conn()
         except (OpenApiException, ConfigException) as e:
-            raise _RequestFailed("client error", detail=_cut(e)) from e
+            raise RequestFailed("client error", detail=cut(e)) from e
         except urllib3.exceptions.NewConnectionError as e:
-            raise _RequestFailed("connection failed", transient=True, detail=_cut(e)) from e
+            raise RequestFailed("connection failed", transient=True, detail=cut(e)) from e
         except urllib3.exceptions.TimeoutError as e:
-            raise _RequestFailed("timeout", transient=True, detail=_cut(e)) from e
+            raise RequestFailed("timeout", transient=True, detail=cut(e)) from e
         except (urllib3.exceptions.HTTPError, OSError) as e:
-            raise _RequestFailed("connection failed", transient=True, detail=_cut(e)) from e
-        return _decode(response.status, data)
-
-
-def _decode(status: int, data: bytes) -> Body:
-    """The JSON object of a 2xx answer; anything else raises _RequestFailed."""
-    try:
-        doc = json.loads(data)
-    except ValueError:
-        doc = None
-    if not 200 <= status < 300:
-        try:
-            reason = f"{status} {HTTPStatus(status).phrase}"
-        except ValueError:
-            reason = f"HTTP {status}"
-        message = doc.get("message") if isinstance(doc, dict) else None  # a Status body
-        transient = status >= 500 or status == HTTPStatus.TOO_MANY_REQUESTS
-        detail = _cut(message or data)
-        raise _RequestFailed(reason, status=status, transient=transient, detail=detail)
-    if not isinstance(doc, dict):
-        raise _RequestFailed("invalid response: not a JSON object", detail=_cut(data))
-    return doc
-
-
-def _cut(value: object) -> str:
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    text = " ".join(text.split())
-    return text if len(text) <= _CUT else text[: _CUT - 1] + "…"
+            raise RequestFailed("connection failed", transient=True, detail=cut(e)) from e
+        return decode(response.status, data)
 
 
 # -- client ---------------------------------------------------------------------------------------
@@ -198,7 +139,7 @@ def _connect(
     except Exception as e:  # the loaders raise ConfigException, OSError, YAML and type errors
         where = f"{source}, context {context}" if context else source
         raise ClusterError(
-            f"cluster {name}: cannot load {where}: {_cut(e)}", subject=f"cluster {name}"
+            f"cluster {name}: cannot load {where}: {cut(e)}", subject=f"cluster {name}"
         ) from e
 
 
@@ -214,22 +155,22 @@ def _kubeconfig_path(kubeconfig: str | None, environ: Mapping[str, str]) -> str:
 
 def _discover(
     http: _Http, *, name: str, wanted: Sequence[GroupKind]
-) -> tuple[dict[GroupKind, _Resource], list[Skipped]]:
+) -> tuple[dict[GroupKind, Resource], list[Skipped]]:
     """Which wanted kinds are served, at which version; per-group discovery failures as Skipped."""
     try:
         core = http.get("/api/v1")
         groups = http.get("/apis")
-    except _RequestFailed as e:
+    except RequestFailed as e:
         raise ClusterError(
             f"cluster {name}: API discovery failed: {e.describe()}",
             subject=f"cluster {name}",
             transient=e.transient,
         ) from e
-    found = {r.kind: r for r in _resources(core, "", "v1") if r.kind in wanted}
+    found = {r.kind: r for r in resources(core, "", "v1") if r.kind in wanted}
     skipped: list[Skipped] = []
     for group in dict.fromkeys(gk.group for gk in wanted if gk.group):
         kinds = {gk for gk in wanted if gk.group == group}
-        found_here, failures = _discover_group(http, group, _versions(groups, group), kinds)
+        found_here, failures = _discover_group(http, group, versions(groups, group), kinds)
         found.update(found_here)
         skipped.extend(
             Skipped(subject=_subject(name, gk), reason=f"discovery failed: {'; '.join(failures)}")
@@ -241,68 +182,39 @@ def _discover(
 
 def _discover_group(
     http: _Http, group: str, versions: list[str], kinds: set[GroupKind]
-) -> tuple[dict[GroupKind, _Resource], list[str]]:
-    found: dict[GroupKind, _Resource] = {}
+) -> tuple[dict[GroupKind, Resource], list[str]]:
+    found: dict[GroupKind, Resource] = {}
     failures: list[str] = []
     for version in versions:
         if kinds <= found.keys():
             break
         try:
             doc = http.get(f"/apis/{group}/{version}")
-        except _RequestFailed as e:
+        except RequestFailed as e:
             if e.status != HTTPStatus.NOT_FOUND:  # 404: the version went away, nothing served
                 failures.append(f"{group}/{version}: {e.reason}")
             continue
-        for res in _resources(doc, group, version):
+        for res in resources(doc, group, version):
             if res.kind in kinds and res.kind not in found:
                 found[res.kind] = res
     return found, failures
 
 
-def _versions(groups_doc: Body, group: str) -> list[str]:
-    """The group's versions from ``/apis``, preferred first."""
-    for entry in groups_doc.get("groups") or []:
-        if isinstance(entry, dict) and entry.get("name") == group:
-            listed = [v.get("version") for v in entry.get("versions") or [] if isinstance(v, dict)]
-            versions = [str(v) for v in listed if v]
-            preferred = (entry.get("preferredVersion") or {}).get("version")
-            return sorted(versions, key=lambda v: v != preferred)
-    return []
-
-
-def _resources(doc: Body, group: str, version: str) -> Iterator[_Resource]:
-    """Listable top-level resources of one APIResourceList."""
-    for entry in doc.get("resources") or []:
-        if not isinstance(entry, dict):
-            continue
-        plural, kind, verbs = entry.get("name"), entry.get("kind"), entry.get("verbs")
-        if not plural or not kind or "/" in str(plural):
-            continue
-        if isinstance(verbs, list) and "list" not in verbs:
-            continue
-        yield _Resource(
-            kind=GroupKind(group, str(kind)),
-            version=version,
-            plural=str(plural),
-            namespaced=bool(entry.get("namespaced")),
-        )
-
-
 # -- lists ----------------------------------------------------------------------------------------
 
 
-def _list(http: _Http, res: _Resource, *, page_size: int, accept: str = _JSON) -> list[Body]:
+def _list(http: _Http, res: Resource, *, page_size: int, accept: str = JSON) -> list[Body]:
     """Every item of one resource, page by page; restarts when the continue token expires."""
     extra = {"action": "list-restart", "resource": str(res.kind), "cluster": http.cluster}
-    for restart in range(_MAX_RESTARTS + 1):
+    for restart in range(MAX_RESTARTS + 1):
         try:
             return _list_pages(http, res, page_size=page_size, accept=accept)
-        except _Expired:
+        except Expired:
             logger.info("continue token expired, restart %d", restart + 1, extra=extra)
-    raise _RequestFailed(f"410 Gone: continue token expired {_MAX_RESTARTS + 1} times")
+    raise RequestFailed(f"410 Gone: continue token expired {MAX_RESTARTS + 1} times")
 
 
-def _list_pages(http: _Http, res: _Resource, *, page_size: int, accept: str) -> list[Body]:
+def _list_pages(http: _Http, res: Resource, *, page_size: int, accept: str) -> list[Body]:
     items: list[Body] = []
     token: str | None = None
     while True:
@@ -311,47 +223,30 @@ def _list_pages(http: _Http, res: _Resource, *, page_size: int, accept: str) -> 
             query.append(("continue", token))
         try:
             page = http.get(res.path, query=query, accept=accept)
-        except _RequestFailed as e:
+        except RequestFailed as e:
             if token and e.status == HTTPStatus.GONE:
-                raise _Expired from e
+                raise Expired from e
             raise
         raw = page.get("items")
         if not isinstance(raw, list):
-            raise _RequestFailed("unexpected list response: no items")
+            raise RequestFailed("unexpected list response: no items")
         items.extend(item for item in raw if isinstance(item, dict))
         next_token = (page.get("metadata") or {}).get("continue") or None
         if next_token is not None and next_token == token:
-            raise _RequestFailed("list did not advance: the same continue token came back")
+            raise RequestFailed("list did not advance: the same continue token came back")
         if next_token is None:
             return items
         token = str(next_token)
 
 
-def _typed(item: Body, res: _Resource) -> Body:
-    """A list item with apiVersion and kind set (list items carry neither)."""
-    rest = {k: v for k, v in item.items() if k not in ("apiVersion", "kind")}
-    return {"apiVersion": res.api_version, "kind": res.kind.kind, **rest}
-
-
-def _secret_metadata(item: Body) -> Body:
-    """A Secret reduced to its metadata, without annotations that may carry its data."""
-    meta = dict(item["metadata"]) if isinstance(item.get("metadata"), dict) else {}
-    annotations = meta.get("annotations")
-    if isinstance(annotations, dict):
-        meta["annotations"] = {
-            k: v for k, v in annotations.items() if k not in _SECRET_UNSAFE_ANNOTATIONS
-        }
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": meta}
-
-
-def _read_kind(http: _Http, res: _Resource, *, page_size: int) -> list[Body]:
+def _read_kind(http: _Http, res: Resource, *, page_size: int) -> list[Body]:
     if res.kind == SECRET:
-        items = _list(http, res, page_size=page_size, accept=_METADATA_LIST)
-        return [_secret_metadata(item) for item in items]
-    return [_typed(item, res) for item in _list(http, res, page_size=page_size)]
+        items = _list(http, res, page_size=page_size, accept=METADATA_LIST)
+        return [secret_metadata(item) for item in items]
+    return [typed(item, res) for item in _list(http, res, page_size=page_size)]
 
 
-_CRD = _Resource(
+_CRD = Resource(
     kind=GroupKind("apiextensions.k8s.io", "CustomResourceDefinition"),
     version="v1",
     plural="customresourcedefinitions",
@@ -365,11 +260,11 @@ def _read_crds(http: _Http, *, groups: set[str], page_size: int) -> list[Body] |
         return []
     try:
         items = _list(http, _CRD, page_size=page_size)
-    except _RequestFailed as e:
+    except RequestFailed as e:
         extra = {"action": "list", "resource": str(_CRD.kind), "cluster": http.cluster}
         logger.warning("cannot list CRDs: %s", e.describe(), extra=extra)
         return Skipped(subject=f"cluster {http.cluster}: CRD schemas", reason=e.reason)
-    crds = [_typed(item, _CRD) for item in items]
+    crds = [typed(item, _CRD) for item in items]
     return [c for c in crds if (c.get("spec") or {}).get("group") in groups]
 
 
@@ -430,7 +325,7 @@ def _read(http: _Http, *, name: str, wanted: list[GroupKind], page_size: int) ->
         log_extra = {"action": "list", "resource": str(gk), "cluster": name}
         try:
             items = _read_kind(http, served[gk], page_size=page_size)
-        except _RequestFailed as e:
+        except RequestFailed as e:
             logger.warning("cannot list %s: %s", gk, e.describe(), extra=log_extra)
             skipped.append(Skipped(subject=_subject(name, gk), reason=e.reason))
             continue

@@ -169,6 +169,7 @@ def test_config_adds_teams_and_org_policy(
         "    allowed_parents: [{gateway: infra/private}]\n"
     )
     code, out, _ = run(capsys, str(manifests), "--config", str(config), "--format", "json")
+    assert code == 1
     findings = json.loads(out)["findings"]
     rt001 = [f for f in findings if f["check"] == "PDA-RT-001"]
     assert rt001 and rt001[0]["team"] == "shop" and rt001[0]["other_team"] == "platform"
