@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -78,7 +78,8 @@ def _selected(settings: Settings, teams: Sequence[str], clusters: Sequence[str])
 def audit_and_store(
     settings: Settings, request: AuditRequest, db_url: str | None
 ) -> tuple[AuditRun, RecordResult | None]:
-    """Run one audit and, unless ``db_url`` is None, record it (DESIGN §7).
+    """Run one audit and, unless ``db_url`` is None, record it (DESIGN §7) and apply
+    ``database.retention``.
 
     The database is opened before any source is read: a database error means nothing was audited.
     """
@@ -93,7 +94,12 @@ def audit_and_store(
             teams=request.teams,
             disabled_checks=settings.disabled_checks,
         )
-        return run, store.record_run(run, scope=scope)
+        recorded = store.record_run(run, scope=scope)
+        retention = settings.database.retention_seconds
+        if retention:
+            started = datetime.fromisoformat(run.started_at)
+            store.prune(older_than=started - timedelta(seconds=retention))
+        return run, recorded
 
 
 def lifecycle_summary(run: AuditRun, recorded: RecordResult | None) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from auditor.app import drift_settings
 from auditor.cli import EXIT_OK
 from auditor.cli.common import config_option, load_settings
 from auditor.config import Settings
@@ -33,6 +34,7 @@ def _resolved(settings: Settings) -> dict[str, Any]:
 def config_check(config_path: str | None, fmt: str) -> int:
     """Validate the config and print what it resolved (exit 2 with file and key path if invalid)."""
     settings = load_settings(config_path)
+    drift_settings(settings)  # validates the ignore paths, which only the drift check can parse
     if fmt == "json":
         click.echo(json.dumps(_resolved(settings), indent=2))
         return EXIT_OK

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,14 @@ spec:
   gatewayClassName: istio
   listeners:
     - {name: http, port: 80, protocol: HTTP, hostname: "*.example.com"}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: tls
+type: Opaque
+data:
+  tls.key: c3VwZXItc2VjcmV0LXZhbHVl
 ---
 # Istio is not installed in this cluster: not applicable, never "missing".
 apiVersion: security.istio.io/v1
@@ -335,3 +344,21 @@ def test_no_store_never_opens_the_database(
     code = cli.main(["audit", "--config", str(config)])
     assert code == 2
     assert "127.0.0.1" in capsys.readouterr().err
+
+
+def test_retention_prunes_old_runs_but_keeps_open_findings(
+    world: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config: Path = world["config"]
+    config.write_text(
+        config.read_text().replace('database: {url: "', 'database: {retention: 1s, url: "')
+    )
+    _, first = audit(world, capsys)
+    drift = only(first["findings"], "PDA-DR-003")
+    time.sleep(1.2)
+    _, second = audit(world, capsys)
+    assert cli.main(["runs", "--db", world["db"], "--format", "json"]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)["runs"]] == [second["run"]["id"]]
+    assert cli.main(["show", drift["id"], "--db", world["db"], "--format", "json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["status"] == "open" and [e["type"] for e in shown["events"]] == ["opened"]

@@ -115,3 +115,34 @@ def test_unknown_team_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
     config.write_text("teams: [{name: a}]\n")
     assert cli.main(["audit", "--config", str(config), "--team", "b", "--no-store"]) == 2
     assert "--team 'b': no such team" in capsys.readouterr().err
+
+
+def test_config_check_prints_what_it_resolved(capsys: pytest.CaptureFixture[str]) -> None:
+    example = str(REPO / "config" / "auditor.example.yaml")
+    assert cli.main(["config", "check", "--config", example]) == 0
+    out = capsys.readouterr().out
+    assert "config OK" in out and "team payments" in out and "token from $GIT_TOKEN" in out
+    assert cli.main(["config", "check", "--config", example, "--format", "json"]) == 0
+    import json
+
+    resolved = json.loads(capsys.readouterr().out)
+    assert resolved["teams"][1]["allowed_parents"][0]["sections"] == ["https"]
+
+
+def test_config_check_masks_database_passwords(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("database: {url: 'postgresql+psycopg://auditor:s3cr3t@db:5432/audit'}\n")
+    assert cli.main(["config", "check", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "s3cr3t" not in out and "auditor:***@db:5432/audit" in out
+
+
+def test_config_check_rejects_a_malformed_ignore_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("ignore: [{kind: HTTPRoute, paths: ['spec.rules[']}]\n")
+    assert cli.main(["config", "check", "--config", str(config)]) == 2
+    assert "ignore[0].paths" in capsys.readouterr().err
