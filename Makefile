@@ -29,9 +29,9 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-## test: lint, then the whole test suite on SQLite and PostgreSQL
+## test: lint, then the whole test suite on SQLite and PostgreSQL, with branch coverage
 test: lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --cov --cov-report=term
 
 fmt: $(VENV)/.dev
 	$(VENV)/bin/ruff format auditor tests benchmarks migrations

@@ -40,6 +40,7 @@ from auditor.normalize import (
     parse_path,
     prune,
     redact_secret,
+    strictly_equal,
     strip,
 )
 
@@ -243,7 +244,7 @@ def _compare(
     gk = obj.key.group_kind
     desired, current = _normalized_pair(gk, git_body, live, schema, settings.rules, obj.body)
     wanted, actual = essence(desired), essence(current)
-    if wanted == actual:
+    if strictly_equal(wanted, actual):
         return None
     raw = diff_essences(wanted, actual, schema.root if schema else None)
     ownership = Ownership.of(live.body)

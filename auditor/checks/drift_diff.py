@@ -21,7 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.model import Body, ChangeOp
-from auditor.normalize import METADATA_NODE, Keyed, Path, SchemaNode, canon, is_empty
+from auditor.normalize import (
+    METADATA_NODE,
+    Keyed,
+    Path,
+    SchemaNode,
+    canon,
+    is_empty,
+    strictly_equal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +83,7 @@ def _union(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
 
 
 def _diff(want: Any, have: Any, node: SchemaNode | None, path: Path, out: list[RawChange]) -> None:
-    if want == have and type(want) is type(have):
+    if strictly_equal(want, have):
         return
     if is_empty(want) or is_empty(have):
         if _keyed_map(want, node) or _keyed_map(have, node):

@@ -29,7 +29,14 @@ from auditor.normalize.strip import (
     redact_secret,
     strip,
 )
-from auditor.normalize.values import canon, equivalent, is_empty, parse_duration, parse_quantity
+from auditor.normalize.values import (
+    canon,
+    equivalent,
+    is_empty,
+    parse_duration,
+    parse_quantity,
+    strictly_equal,
+)
 
 __all__ = [
     "BUILTIN_KINDS",
@@ -63,5 +70,6 @@ __all__ = [
     "prune",
     "pruned_paths",
     "redact_secret",
+    "strictly_equal",
     "strip",
 ]

@@ -12,6 +12,7 @@ Two values are equivalent when their :func:`canon` forms are equal:
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import Counter
@@ -106,6 +107,21 @@ def _canon_string(value: str, node: SchemaNode | None) -> Any:
         if amount is not None:
             return ("qty", amount)
     return ("str", value)
+
+
+def strictly_equal(a: Any, b: Any) -> bool:
+    """``a == b`` without Python's ``1 == True == 1.0`` conflation: JSON types must match too.
+
+    The C-speed ``==`` decides first; only equal containers are confirmed by their canonical
+    JSON text (still C speed), so the fast path stays fast.
+    """
+    if a != b:
+        return False
+    if isinstance(a, dict | list):
+        return json.dumps(a, sort_keys=True, default=repr) == json.dumps(
+            b, sort_keys=True, default=repr
+        )
+    return type(a) is type(b)
 
 
 def canon(value: Any, node: SchemaNode | None = None) -> Any:

@@ -176,6 +176,9 @@ def _skip_space(text: str, index: int) -> int:
 
 def _load_yaml(text: str, result: _Result, max_nodes: int) -> None:
     loader = _Loader(text)
+    # An alias needs an anchor (``&name``): without one no node is shared and the expansion
+    # guard has nothing to count, so the common case skips it.
+    guard = "&" in text
     try:
         while True:
             try:
@@ -186,14 +189,16 @@ def _load_yaml(text: str, result: _Result, max_nodes: int) -> None:
                 result.problem(INVALID_YAML, _error_line(e, text), f"invalid YAML: {_describe(e)}")
                 return
             if node is not None:
-                _load_node(loader, node, result, max_nodes)
+                _load_node(loader, node, result, max_nodes, guard=guard)
     finally:
         loader.dispose()
 
 
-def _load_node(loader: _Loader, node: Node, result: _Result, max_nodes: int) -> None:
+def _load_node(
+    loader: _Loader, node: Node, result: _Result, max_nodes: int, *, guard: bool
+) -> None:
     line = node.start_mark.line + 1
-    expanded, unique = _expanded_size(node)
+    expanded, unique = _expanded_size(node) if guard else (0, 0)
     if expanded is None:
         result.problem(OVER_LIMITS, line, "document refused: recursive YAML alias")
         return

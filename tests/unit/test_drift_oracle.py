@@ -20,7 +20,9 @@ from auditor.normalize import SchemaNode
 
 ROOT = SchemaNode(type="object", allow_unknown=True)
 
-scalars = st.one_of(st.integers(-5, 5), st.sampled_from(["a", "b", "c"]), st.booleans())
+# Integers avoid 0 and 1: deepdiff (like Python's ``==``) conflates them with False and True
+# inside lists, which the walker rightly does not (test_normalize_values covers that case).
+scalars = st.one_of(st.integers(2, 9), st.sampled_from(["a", "b", "c"]), st.booleans())
 keys = st.sampled_from(["x", "y", "z", "w"])
 maps_only = st.recursive(
     scalars, lambda inner: st.dictionaries(keys, inner, min_size=1, max_size=3), max_leaves=12

@@ -204,3 +204,14 @@ def test_matching_prefix_and_wildcards() -> None:
 def test_bool_is_not_a_segment() -> None:
     with pytest.raises(TypeError):
         format_path(("spec", True))
+
+
+def test_strictly_equal_does_not_conflate_bool_int_and_float() -> None:
+    from auditor.normalize import strictly_equal
+
+    assert strictly_equal({"a": [1, "x"]}, {"a": [1, "x"]})
+    assert not strictly_equal({"w": 1}, {"w": True})
+    assert not strictly_equal([1], [1.0])
+    assert not strictly_equal(1, True)
+    assert not strictly_equal({"a": 1}, {"a": 2})
+    assert strictly_equal("s", "s")
