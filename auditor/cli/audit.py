@@ -13,6 +13,7 @@ from auditor.app import AuditRequest, run_audit
 from auditor.app.analyze import analyze
 from auditor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL
 from auditor.cli.common import (
+    F,
     config_option,
     db_option,
     load_settings,
@@ -28,6 +29,27 @@ from auditor.model import AuditRun, Finding, Severity
 from auditor.store.types import EventType, RecordResult
 
 SEVERITIES = [s.value for s in Severity]
+
+
+def fail_on_option(func: F) -> F:
+    return click.option(
+        "--fail-on",
+        type=click.Choice(SEVERITIES),
+        default="low",
+        show_default=True,
+        help="Exit 1 when a finding is at or above this severity.",
+    )(func)
+
+
+def report_format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json", "sarif"]),
+        default="table",
+        show_default=True,
+        help="Output format (sarif: SARIF 2.1.0 for code scanning).",
+    )(func)
 
 
 def exit_code(
@@ -115,13 +137,7 @@ def lifecycle_summary(run: AuditRun, recorded: RecordResult | None) -> str:
 @config_option
 @db_option
 @logging_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "sarif"]),
-    default="table",
-    show_default=True,
-)
+@report_format_option
 @click.option("--team", "teams", multiple=True, metavar="NAME", help="Only this team (repeatable).")
 @click.option(
     "--cluster", "clusters", multiple=True, metavar="NAME", help="Only this cluster (repeatable)."
@@ -133,13 +149,7 @@ def lifecycle_summary(run: AuditRun, recorded: RecordResult | None) -> str:
     metavar="[CLUSTER=]FILE",
     help="Read that cluster's live state from a dump file (repeatable).",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES),
-    default="low",
-    show_default=True,
-    help="Exit 1 when a finding is at or above this severity.",
-)
+@fail_on_option
 @click.option(
     "--allow-partial", is_flag=True, help="Judge a partial run by its findings (no exit 3)."
 )
@@ -194,20 +204,8 @@ def audit_command(
     metavar="PATH",
     help="CRD files/dirs providing schemas (repeatable).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "sarif"]),
-    default="table",
-    show_default=True,
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES),
-    default="low",
-    show_default=True,
-    help="Exit 1 when a finding is at or above this severity.",
-)
+@report_format_option
+@fail_on_option
 @click.option(
     "--allow-partial", is_flag=True, help="Judge a partial run (unreadable input) by its findings."
 )
