@@ -1,5 +1,8 @@
 """The built-in catalogue of kinds the auditor reads, and which of them are policy kinds.
 
+Gateway API kinds, the Envoy Gateway policy kinds (``VENDOR_POLICY_KINDS``), mesh policy kinds and
+NetworkPolicy are all policy kinds (PDA-DR-002 applies to them).
+
 Stdlib only; shared by the sources (what to list) and the checks (what counts as managed policy).
 """
 
@@ -9,6 +12,7 @@ from auditor.model import GroupKind
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 GATEWAY_X_GROUP = "gateway.networking.x-k8s.io"
+ENVOY_GATEWAY_GROUP = "gateway.envoyproxy.io"
 
 _GATEWAY_V1_KINDS = (
     "GatewayClass",
@@ -48,6 +52,14 @@ MESH_KINDS: tuple[GroupKind, ...] = (
     GroupKind("policy.linkerd.io", "MeshTLSAuthentication"),
 )
 
+VENDOR_POLICY_KINDS: tuple[GroupKind, ...] = (
+    GroupKind(ENVOY_GATEWAY_GROUP, "SecurityPolicy"),
+    GroupKind(ENVOY_GATEWAY_GROUP, "EnvoyExtensionPolicy"),
+    GroupKind(ENVOY_GATEWAY_GROUP, "BackendTrafficPolicy"),
+    GroupKind(ENVOY_GATEWAY_GROUP, "ClientTrafficPolicy"),
+)
+"""Gateway implementations' own policy kinds (Envoy Gateway)."""
+
 NAMESPACE = GroupKind("", "Namespace")
 SERVICE = GroupKind("", "Service")
 SECRET = GroupKind("", "Secret")
@@ -55,7 +67,10 @@ CONFIGMAP = GroupKind("", "ConfigMap")
 CRD = GroupKind("apiextensions.k8s.io", "CustomResourceDefinition")
 
 POLICY_KINDS: tuple[GroupKind, ...] = (
-    GATEWAY_KINDS + MESH_KINDS + (GroupKind("networking.k8s.io", "NetworkPolicy"),)
+    GATEWAY_KINDS
+    + VENDOR_POLICY_KINDS
+    + MESH_KINDS
+    + (GroupKind("networking.k8s.io", "NetworkPolicy"),)
 )
 """Kinds whose live objects in a team's namespaces must be declared in Git (PDA-DR-002)."""
 

@@ -57,8 +57,11 @@ class ResourceKey:
         }
 
     def __str__(self) -> str:
+        """``HTTPRoute payments/checkout``; kinds outside the core and Gateway API groups are
+        qualified kubectl-style: ``AuthorizationPolicy.security.istio.io payments/deny``."""
         where = f"{self.namespace}/{self.name}" if self.namespace else self.name
-        return f"{self.group_kind} {where}"
+        plain = self.group in ("", "gateway.networking.k8s.io")
+        return f"{self.kind if plain else f'{self.kind}.{self.group}'} {where}"
 
 
 def key_of(body: Mapping[str, Any], *, default_namespace: str = "") -> ResourceKey:

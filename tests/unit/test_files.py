@@ -96,7 +96,7 @@ def test_each_bad_file_is_a_problem_and_the_rest_is_read(tree: Path) -> None:
             "PDA-SRC-004",
             f"{zz}/dup.yaml",
             1,
-        ): f"{GW}/HTTPRoute default/a is declared twice: at m/a.yml:1 and at {zz}/dup.yaml:1; the first is kept",
+        ): f"HTTPRoute default/a is declared twice: at m/a.yml:1 and at {zz}/dup.yaml:1; the first is kept",
         (
             "PDA-SRC-002",
             f"{zz}/big.yaml",

@@ -2,6 +2,7 @@
 
 Owns GATEWAY_SEMANTICS §1 (evaluation-time defaults of parentRefs, backendRefs, certificateRefs,
 CA refs, the ListenerSet parentRef) and §3.2 (matching a cross-namespace reference against grants).
+``object_ref`` applies the same defaults to the policy references of ``policyrefs``.
 """
 
 from __future__ import annotations
@@ -90,7 +91,11 @@ def is_mesh_parent(pref: ParentRef) -> bool:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Reference:
-    """One object reference from a route, Gateway or ListenerSet to a namespaced object."""
+    """One object reference from a route, Gateway, ListenerSet or policy to a namespaced object.
+
+    ``certificate``: the target holds Secret/ConfigMap material (BE-003 when missing), not a
+    backend. ``policy``: the referrer is a policy or XBackend (RG-003 when refused).
+    """
 
     referrer: KubeObject
     target: ResourceKey
@@ -98,6 +103,7 @@ class Reference:
     port: int | None = None
     listener: str | None = None
     certificate: bool = False
+    policy: bool = False
 
     @property
     def cross_namespace(self) -> bool:
@@ -109,9 +115,10 @@ class Reference:
         return Ref(group=t.group, kind=t.kind, namespace=t.namespace, name=t.name)
 
 
-def _object_ref(
+def object_ref(
     raw: object, *, referrer: KubeObject, field: str, group: str, kind: str, **extra: Any
 ) -> Reference:
+    """An object reference with ``group``/``kind`` defaults and the referrer's namespace."""
     entry = as_map(raw)
     raw_group = entry.get("group")
     target = ResourceKey(
@@ -125,7 +132,7 @@ def _object_ref(
 
 def _backend(raw: object, route: KubeObject, field: str) -> Reference:
     port = as_int(as_map(raw).get("port"))
-    return _object_ref(raw, referrer=route, field=field, group="", kind="Service", port=port)
+    return object_ref(raw, referrer=route, field=field, group="", kind="Service", port=port)
 
 
 def _filter_backends(filters: object, route: KubeObject, at: str) -> Iterator[Reference]:
@@ -157,7 +164,7 @@ def certificate_refs(parent: Parent) -> Iterator[Reference]:
         refs = as_list(path(listener.body, "tls", "certificateRefs"))
         for i, raw in enumerate(refs):
             field = f"spec.listeners[name={listener.name}].tls.certificateRefs[{i}]"
-            yield _object_ref(
+            yield object_ref(
                 raw,
                 referrer=obj,
                 field=field,
@@ -169,7 +176,7 @@ def certificate_refs(parent: Parent) -> Iterator[Reference]:
     tls = as_map(spec(obj.body).get("tls"))
     client = path(tls, "backend", "clientCertificateRef")
     if isinstance(client, Mapping):
-        yield _object_ref(
+        yield object_ref(
             client,
             referrer=obj,
             field="spec.tls.backend.clientCertificateRef",
@@ -189,7 +196,7 @@ def _ca_refs(obj: KubeObject, tls: Mapping[str, Any]) -> Iterator[Reference]:
     ]
     for at, config in sources:
         for i, raw in enumerate(as_list(path(config, "validation", "caCertificateRefs"))):
-            yield _object_ref(
+            yield object_ref(
                 raw,
                 referrer=obj,
                 field=f"{at}.validation.caCertificateRefs[{i}]",
