@@ -1,0 +1,137 @@
+"""``audit`` against snapshot files: the configured snapshot, ``--live-snapshot`` overrides, a
+broken snapshot (partial run naming the file), ownership by namespace_selector, and --team."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor import cli
+from tests.gitrepo import GitRemote
+
+ROUTE = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: web}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: web}
+spec:
+  gatewayClassName: x
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+"""
+
+
+def snapshot(weight: int, *, extra: str = "") -> str:
+    return f"""\
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: Namespace
+    metadata: {{name: web, labels: {{owner: shop}}}}
+  - apiVersion: v1
+    kind: Service
+    metadata: {{name: web, namespace: web}}
+    spec: {{ports: [{{port: 80}}]}}
+  - apiVersion: gateway.networking.k8s.io/v1
+    kind: Gateway
+    metadata: {{name: gw, namespace: web}}
+    spec:
+      gatewayClassName: x
+      listeners: [{{name: http, port: 80, protocol: HTTP, allowedRoutes: {{namespaces: {{from: Same}}}}}}]
+  - apiVersion: gateway.networking.k8s.io/v1
+    kind: HTTPRoute
+    metadata: {{name: web, namespace: web}}
+    spec:
+      parentRefs: [{{group: gateway.networking.k8s.io, kind: Gateway, name: gw}}]
+      rules:
+        - matches: [{{path: {{type: PathPrefix, value: /}}}}]
+          backendRefs: [{{group: "", kind: Service, name: web, port: 80, weight: {weight}}}]
+{extra}"""
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> dict[str, Any]:
+    remote = GitRemote.create(tmp_path / "repo")
+    remote.commit({"prod/web.yaml": ROUTE})
+    (tmp_path / "live.yaml").write_text(snapshot(1))
+    (tmp_path / "drifted.yaml").write_text(snapshot(7))
+    config = tmp_path / "auditor.yaml"
+    config.write_text(
+        f"""
+git: {{cache_dir: {tmp_path / "cache"}}}
+clusters: [{{name: prod, snapshot: live.yaml}}, {{name: lab, snapshot: live.yaml}}]
+repositories: [{{name: r, url: "{remote.url}"}}]
+teams:
+  - name: shop
+    namespace_selector: {{owner: shop}}
+    sources: [{{repository: r, paths: ["{{cluster}}/*.yaml"]}}]
+  - name: other
+    namespaces: [other]
+"""
+    )
+    return {"config": str(config), "dir": tmp_path}
+
+
+def audit(
+    capsys: pytest.CaptureFixture[str], config: str, *args: str
+) -> tuple[int, dict[str, Any], str]:
+    code = cli.main(["audit", "--config", config, "--no-store", "--format", "json", *args])
+    out = capsys.readouterr()
+    return code, json.loads(out.out) if out.out.strip() else {}, out.err
+
+
+def test_configured_snapshot_is_clean_and_owned_by_selector(
+    setup: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, result, _ = audit(capsys, setup["config"], "--cluster", "prod")
+    assert result["run"]["status"] == "complete"
+    assert [f["check"] for f in result["findings"]] == []
+    assert code == 0
+
+
+def test_live_snapshot_override_forms(
+    setup: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    drifted = str(setup["dir"] / "drifted.yaml")
+    code, result, _ = audit(capsys, setup["config"], "--live-snapshot", f"prod={drifted}")
+    by_cluster = {(f["cluster"], f["check"]) for f in result["findings"]}
+    assert ("prod", "PDA-DR-003") in by_cluster and ("lab", "PDA-DR-003") not in by_cluster
+    drift = next(f for f in result["findings"] if f["check"] == "PDA-DR-003")
+    assert drift["team"] == "shop", "owned through namespace_selector on the live Namespace labels"
+    assert code == 1
+    code, result, _ = audit(capsys, setup["config"], "--cluster", "lab", "--live-snapshot", drifted)
+    assert {f["cluster"] for f in result["findings"]} == {"lab"}
+    code, _, err = audit(capsys, setup["config"], "--live-snapshot", drifted)
+    assert code == 2 and "needs exactly one selected cluster" in err
+
+
+def test_team_filter(setup: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    drifted = str(setup["dir"] / "drifted.yaml")
+    _, result, _ = audit(
+        capsys, setup["config"], "--cluster", "prod", "--live-snapshot", drifted, "--team", "other"
+    )
+    assert result["findings"] == []
+
+
+def test_broken_snapshot_is_a_partial_run_naming_the_file(
+    setup: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = setup["dir"] / "broken.yaml"
+    broken.write_text("apiVersion: v1\nkind: List\nitems:\n  - {bad\n")
+    code, result, _ = audit(
+        capsys, setup["config"], "--cluster", "prod", "--live-snapshot", str(broken)
+    )
+    assert code == 3
+    assert result["run"]["status"] == "partial"
+    (skipped,) = [s for s in result["run"]["skipped"] if s["subject"].startswith("cluster prod")]
+    assert "broken.yaml" in skipped["subject"] + skipped["reason"]
+    assert not [f for f in result["findings"] if f["check"].startswith("PDA-DR")]
