@@ -58,16 +58,11 @@ items:
 {extra}"""
 
 
-@pytest.fixture
-def setup(tmp_path: Path) -> dict[str, Any]:
-    remote = GitRemote.create(tmp_path / "repo")
-    remote.commit({"prod/web.yaml": ROUTE})
-    (tmp_path / "live.yaml").write_text(snapshot(1))
-    (tmp_path / "drifted.yaml").write_text(snapshot(7))
-    config = tmp_path / "auditor.yaml"
+def write_config(root: Path, remote: GitRemote) -> str:
+    config = root / "auditor.yaml"
     config.write_text(
         f"""
-git: {{cache_dir: {tmp_path / "cache"}}}
+git: {{cache_dir: {root / "cache"}}}
 clusters: [{{name: prod, snapshot: live.yaml}}, {{name: lab, snapshot: live.yaml}}]
 repositories: [{{name: r, url: "{remote.url}"}}]
 teams:
@@ -78,7 +73,16 @@ teams:
     namespaces: [other]
 """
     )
-    return {"config": str(config), "dir": tmp_path}
+    return str(config)
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> dict[str, Any]:
+    remote = GitRemote.create(tmp_path / "repo")
+    remote.commit({"prod/web.yaml": ROUTE})
+    (tmp_path / "live.yaml").write_text(snapshot(1))
+    (tmp_path / "drifted.yaml").write_text(snapshot(7))
+    return {"config": write_config(tmp_path, remote), "dir": tmp_path, "remote": remote}
 
 
 def audit(
@@ -135,3 +139,34 @@ def test_broken_snapshot_is_a_partial_run_naming_the_file(
     (skipped,) = [s for s in result["run"]["skipped"] if s["subject"].startswith("cluster prod")]
     assert "broken.yaml" in skipped["subject"] + skipped["reason"]
     assert not [f for f in result["findings"] if f["check"].startswith("PDA-DR")]
+
+
+STANDARD_CRDS = (
+    Path(__file__).resolve().parents[2].parent
+    / "shared"
+    / "crds"
+    / "gateway-api"
+    / "v1.6.1"
+    / "standard.yaml"
+)
+
+
+def test_snapshot_crds_give_schemas_and_pruned_git_fields_are_st006(
+    setup: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Experimental ``retry`` against the standard CRD: ST-006, not drift, not builtin-schema."""
+    experimental = ROUTE.replace(
+        "  rules: [{backendRefs: [{name: web, port: 80}]}]",
+        "  rules: [{backendRefs: [{name: web, port: 80}], retry: {attempts: 3}}]",
+    )
+    setup["remote"].commit({"prod/web.yaml": experimental}, message="experimental retry")
+    live = tmp_path / "with-crds.yaml"
+    live.write_text(STANDARD_CRDS.read_text() + "\n---\n" + snapshot(1))
+    code, result, _ = audit(
+        capsys, setup["config"], "--cluster", "prod", "--live-snapshot", str(live)
+    )
+    assert not [s for s in result["run"]["skipped"] if s["reason"] == "builtin-schema"]
+    checks = {f["check"]: f for f in result["findings"]}
+    assert set(checks) == {"PDA-ST-006"}, [(f["check"], f["message"]) for f in result["findings"]]
+    assert [c["path"] for c in checks["PDA-ST-006"]["changes"]] == ["spec.rules[0].retry"]
+    assert code == 1
