@@ -70,7 +70,9 @@ def _run_demo(root: Path, fmt: str) -> dict[str, Any]:
         click.secho(f"Audit 2, after the commit {message!r}", bold=True)
         click.echo(lifecycle_summary(second, recorded_again))
         render.history_table(
-            history, title=f"History of the demo database: {len(history)} finding(s)"
+            history,
+            title=f"History of the demo database: {len(history)} finding(s)",
+            lifecycle=True,
         )
         click.echo("Try: auditor show ID, auditor stats, auditor runs (with --keep and --db).")
     return {

@@ -58,7 +58,10 @@ def show(renderable: Any) -> None:
     console().print(renderable)
 
 
-_NO_WRAP = {"id", "run", "status", "severity", "check", "at", "started", "last seen", "event"}
+_NO_WRAP = {
+    "id", "run", "status", "severity", "check", "at", "started", "last seen", "first seen",
+    "resolved at", "event",
+}  # fmt: skip
 
 
 def new_table(title: str, columns: Sequence[str]) -> Any:
@@ -70,32 +73,32 @@ def new_table(title: str, columns: Sequence[str]) -> Any:
     return table
 
 
-def history_table(found: Sequence[StoredFinding], *, title: str | None = None) -> None:
+def history_table(
+    found: Sequence[StoredFinding], *, title: str | None = None, lifecycle: bool = False
+) -> None:
+    """One row per finding; ``lifecycle`` swaps the message for first seen / resolved at."""
     from rich.markup import escape
 
-    columns = (
-        "id",
-        "status",
-        "severity",
-        "check",
-        "team",
-        "cluster",
-        "object",
-        "last seen",
-        "message",
-    )
+    tail = ("first seen", "resolved at") if lifecycle else ("last seen", "message")
+    columns = ("id", "status", "severity", "check", "team", "cluster", "object", *tail)
     table = new_table(title or f"{len(found)} finding(s)", columns)
     for stored in found:
         f = stored.as_dict()
-        cells = (
+        last = (
+            (f["first_seen"], f["resolved_at"] or "-")
+            if lifecycle
+            else (f["last_seen"], escape(f["message"]))
+        )
+        table.add_row(
             f["id"][:12],
             f["status"],
             f["severity"],
             f["check"],
             f["team"] or "-",
             f["cluster"],
+            escape(object_label(f)),
+            *last,
         )
-        table.add_row(*cells, escape(object_label(f)), f["last_seen"], escape(f["message"]))
     show(table)
 
 

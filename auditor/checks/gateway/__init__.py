@@ -2,8 +2,9 @@
 
 Entry point ``check_gateway(state, settings=...)``. Builds the indexes once, evaluates every
 parentRef once (``evaluate``), then derives the findings of each area: attachment (RT-002..006,
-RT-008, RT-009), org policy (RT-001), references and grants (RG-001/002, BE-001..003), grant hygiene
-(RG-004..007), hostnames (HN), tenancy (TN) and status trust (ST, live view only).
+RT-008, RT-009), org policy (RT-001), references and grants (RG-001..003, BE-001..003; RG-003 for
+XBackend and Envoy Gateway policy references, see ``policyrefs``), grant hygiene (RG-004..007),
+hostnames (HN), tenancy (TN) and status trust (ST, live view only).
 GATEWAY_SEMANTICS.md is the rule book; each module documents the exact rule it implements.
 """
 

@@ -1,14 +1,16 @@
-"""Cross-namespace references: RG-001, RG-002 (RefNotPermitted), BE-001, BE-002, BE-003.
+"""Cross-namespace references: RG-001, RG-002, RG-003 (RefNotPermitted), BE-001, BE-002, BE-003.
 
 References (GATEWAY_SEMANTICS §3.1): route backendRefs of every route kind (rule level,
 backendRef-level filters, requestMirror, externalAuth); Gateway and ListenerSet listener
 ``tls.certificateRefs`` (not for Passthrough); Gateway ``spec.tls.backend.clientCertificateRef`` and
-frontend ``caCertificateRefs``. One finding per (referring object, target object).
+frontend ``caCertificateRefs``; the XBackend and Envoy Gateway policy references listed in
+``policyrefs`` (RG-003). One finding per (referring object, target object).
 
-Order per reference: an unknown backend group/kind is BE-002 InvalidKind (the kind is a static
-property of the reference, so it reveals nothing about the other namespace); then a cross-namespace
-reference no grant permits is RG-001/RG-002 RefNotPermitted whether or not the target exists; then
-a permitted reference to a missing object of an observed kind is BE-001 BackendNotFound /
+Order per reference: an unknown route backend group/kind is BE-002 InvalidKind (the kind is a
+static property of the reference, so it reveals nothing about the other namespace); then a
+cross-namespace reference no grant permits is RG-001 (route backend), RG-002 (Gateway/ListenerSet
+certificate or CA) or RG-003 (policy, XBackend) RefNotPermitted whether or not the target exists;
+then a permitted reference to a missing object of an observed kind is BE-001 BackendNotFound /
 BE-003 InvalidCertificateRef. Routes whose parents are all Services (GAMMA) need no grant.
 """
 
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.fields import as_int, as_list, as_map, as_str, spec
 from auditor.checks.gateway.index import Grant
+from auditor.checks.gateway.policyrefs import policy_references, policy_referrers
 from auditor.checks.gateway.refs import (
     Reference,
     backend_refs,
@@ -81,6 +84,9 @@ def reference_findings(ctx: Context) -> ReferenceResult:
     for parent in parents:
         for target in _grouped(certificate_refs(parent)):
             _evaluate(ctx, result, target, mesh_only=False)
+    for referrer in policy_referrers(ctx.index):
+        for target in _grouped(policy_references(referrer)):
+            _evaluate(ctx, result, target, mesh_only=False)
     return result
 
 
@@ -94,7 +100,8 @@ def _grouped(references: Iterator[Reference]) -> list[_Target]:
 def _evaluate(ctx: Context, result: ReferenceResult, target: _Target, *, mesh_only: bool) -> None:
     reference = target.first
     key = reference.target
-    if not reference.certificate and key.group_kind not in KNOWN_BACKEND_KINDS:
+    route_backend = not reference.certificate and not reference.policy
+    if route_backend and key.group_kind not in KNOWN_BACKEND_KINDS:
         _emit(
             ctx,
             result,
@@ -121,7 +128,7 @@ def _refused(ctx: Context, result: ReferenceResult, target: _Target) -> None:
         f"from {{group: {src.group!r}, kind: {src.kind}, namespace: {src.namespace}}} to "
         f"{{group: {ref.target.group!r}, kind: {ref.target.kind}, name: {ref.target.name}}}"
     )
-    check = "PDA-RG-002" if ref.certificate else "PDA-RG-001"
+    check = "PDA-RG-003" if ref.policy else "PDA-RG-002" if ref.certificate else "PDA-RG-001"
     _emit(ctx, result, check, target, "RefNotPermitted", why)
 
 

@@ -3,8 +3,9 @@
 Exact rules (kept conservative on purpose):
 
 - RG-004: no reference in the state matches the grant (§3.2), and every ``from`` entry names a kind
-  whose references the auditor extracts (Gateway API route kinds, Gateway, ListenerSet) and whose
-  kind was observed. Grants from other kinds (vendor policies) are never called unused.
+  whose references the auditor extracts (Gateway API route kinds, Gateway, ListenerSet, and the
+  XBackend, SecurityPolicy and EnvoyExtensionPolicy of ``policyrefs``) and whose kind was observed.
+  Grants from other kinds (other vendors' policies) are never called unused.
 - RG-005: one finding per ``to`` entry without ``name`` (the whole kind in the namespace is
   exposed); severity high when that kind is core Secret, else medium. ``ref`` = the exposed kind
   with an empty name.
@@ -13,7 +14,8 @@ Exact rules (kept conservative on purpose):
   owned by a team (a team trusting an unowned namespace). ``ref`` = the from entry (empty name).
 - RG-007: with teams configured, a grant in a team-owned namespace that exposes core Secrets to a
   ``from`` entry in another team's (or no team's) namespace whose kind is not Gateway or
-  ListenerSet (the only Gateway API kinds that legitimately reference Secrets across namespaces).
+  ListenerSet (the shared-infrastructure kinds expected to read another team's Secrets; a
+  SecurityPolicy, EnvoyExtensionPolicy or XBackend of another team is still reported).
 """
 
 from __future__ import annotations
@@ -23,14 +25,17 @@ from collections.abc import Iterator
 
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.index import GATEWAY, LISTENERSET_KINDS, Grant, GrantFrom
+from auditor.checks.gateway.policyrefs import POLICY_REFERRER_KINDS
 from auditor.kinds import GATEWAY_GROUP, NAMESPACE, ROUTE_KINDS, SECRET
 from auditor.model import Finding, GroupKind, Ref, ResourceKey, Severity, View
 
 logger = logging.getLogger(__name__)
 
-REFERRER_KINDS = frozenset({GATEWAY, *LISTENERSET_KINDS}) | {
-    GroupKind(GATEWAY_GROUP, kind) for kind in ROUTE_KINDS
-}
+REFERRER_KINDS = (
+    frozenset({GATEWAY, *LISTENERSET_KINDS})
+    | {GroupKind(GATEWAY_GROUP, kind) for kind in ROUTE_KINDS}
+    | POLICY_REFERRER_KINDS
+)
 SECRET_REFERRERS = frozenset({GATEWAY, *LISTENERSET_KINDS})
 
 
@@ -119,7 +124,7 @@ def _secret_exposure(ctx: Context, grant: Grant) -> Iterator[Finding | None]:
             f"ReferenceGrant {grant.key.namespace}/{grant.key.name} of team {owner.name} exposes "
             f"Secrets to {entry.kind} in namespace {entry.namespace} "
             f"({'team ' + other.name if other else 'no team'}); only Gateways and ListenerSets "
-            f"reference Secrets across namespaces.",
+            f"are expected to reference another team's Secrets.",
             ref=_from_ref(entry),
             other_namespace=entry.namespace,
         )
