@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.model import Category, Severity
+from auditor.model import Category, GroupKind, Severity
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -168,3 +168,43 @@ CHECKS: dict[str, CheckInfo] = {
 def info(check_id: str) -> CheckInfo:
     """The catalogue entry of ``check_id`` (KeyError for an unknown ID: a programming error)."""
     return CHECKS[check_id]
+
+
+_GW = "gateway.networking.k8s.io"
+_GRANT = GroupKind(_GW, "ReferenceGrant")
+_PARENTS = frozenset(
+    {GroupKind(_GW, "Gateway"), GroupKind(_GW, "ListenerSet"), GroupKind("", "Namespace")}
+)
+_SERVICE = GroupKind("", "Service")
+_SECRET = GroupKind("", "Secret")
+_NAMESPACE = GroupKind("", "Namespace")
+
+_INPUTS: dict[str, frozenset[GroupKind]] = {
+    **{f"PDA-RT-00{n}": _PARENTS | {_SERVICE} for n in range(1, 10)},
+    **{f"PDA-HN-00{n}": _PARENTS for n in range(1, 7)},
+    **{f"PDA-TN-00{n}": _PARENTS for n in range(1, 8)},
+    "PDA-RG-001": frozenset({_GRANT}),
+    "PDA-RG-002": frozenset({_GRANT}),
+    "PDA-RG-003": frozenset({_GRANT}),
+    "PDA-RG-004": frozenset({_GRANT}),
+    "PDA-RG-006": frozenset({_GRANT, _NAMESPACE}),
+    "PDA-BE-001": frozenset({_GRANT, _SERVICE}),
+    "PDA-BE-002": frozenset({_GRANT}),
+    "PDA-BE-003": frozenset({_GRANT, _SECRET}),
+    "PDA-ST-003": _PARENTS,
+    "PDA-ST-004": _PARENTS | {_GRANT, _SERVICE},
+}
+
+
+def inputs(check_id: str) -> frozenset[GroupKind]:
+    """Kinds besides the finding's own object that a check must have read to be trusted.
+
+    A finding whose check lacks one of these in a run is neither raised reliably nor resolved.
+    """
+    return _INPUTS.get(check_id, frozenset())
+
+
+def evaluable(*, unread: frozenset[GroupKind]) -> frozenset[str] | None:
+    """The checks whose inputs were all read (None: every check), given the kinds not read."""
+    blocked = {check for check in CHECKS if inputs(check) & unread}
+    return frozenset(CHECKS) - blocked if blocked else None

@@ -74,6 +74,9 @@ POLICY_KINDS: tuple[GroupKind, ...] = (
 )
 """Kinds whose live objects in a team's namespaces must be declared in Git (PDA-DR-002)."""
 
+REFERENCE_KINDS: tuple[GroupKind, ...] = (GroupKind(GATEWAY_X_GROUP, "XBackend"),)
+"""Kinds read because they hold references the checks judge, but not policy kinds (no DR-002)."""
+
 BUILTIN_KINDS: frozenset[GroupKind] = frozenset({NAMESPACE, SERVICE, SECRET, CONFIGMAP, CRD})
 """Kinds every API server serves (a snapshot observes them by definition)."""
 
@@ -91,8 +94,9 @@ CLUSTER_SCOPED: frozenset[GroupKind] = frozenset(
 def default_catalogue(
     *, extra: tuple[GroupKind, ...] = (), exclude: tuple[GroupKind, ...] = ()
 ) -> tuple[GroupKind, ...]:
-    """The kinds to read from a cluster: policy kinds, Namespaces, Services, plus extra, minus exclude."""
-    kinds = [*POLICY_KINDS, NAMESPACE, SERVICE, *extra]
+    """The kinds to read from a cluster: policy and reference kinds, Namespaces, Services, plus
+    extra, minus exclude."""
+    kinds = [*POLICY_KINDS, *REFERENCE_KINDS, NAMESPACE, SERVICE, *extra]
     seen: dict[GroupKind, None] = {}
     for gk in kinds:
         if gk not in exclude:

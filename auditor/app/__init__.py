@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from auditor import catalog
 from auditor.app.reading import GitReader, TeamRead, read_live
 from auditor.checks.drift import DriftSettings, IgnoreRule
 from auditor.checks.evaluate import evaluate_cluster
 from auditor.config import ClusterSettings, Settings, TeamSettings
 from auditor.errors import ConfigError
 from auditor.findings import apply_config, assign_teams, dedupe, merge_views, sort_key
-from auditor.kinds import CLUSTER_SCOPED
-from auditor.model import AuditRun, Coverage, Finding, RunStatus, Skipped
+from auditor.kinds import CLUSTER_SCOPED, SECRET
+from auditor.model import AuditRun, Coverage, Finding, GroupKind, LiveState, RunStatus, Skipped
 from auditor.normalize import NormalizeRules, PathSyntaxError
 from auditor.teams import namespace_labels
 
@@ -140,10 +141,19 @@ def _audit_cluster(
         labels=namespace_labels(live.objects),
     )
     out.findings.extend(_trusted(owned, reads))
+    checks = catalog.evaluable(unread=unread_kinds(live))
     out.coverage.extend(
-        Coverage(cluster=cluster.name, team=r.team, git_ok=r.ok, live_kinds=live.observed)
+        Coverage(
+            cluster=cluster.name, team=r.team, git_ok=r.ok, live_kinds=live.observed, checks=checks
+        )
         for r in reads
     )
+
+
+def unread_kinds(live: LiveState) -> frozenset[GroupKind]:
+    """Kinds the cluster serves but that could not be listed, and Secrets when not listed
+    (certificate references cannot be checked to resolve without them)."""
+    return (live.served - live.observed) | ({SECRET} - live.observed)
 
 
 def _trusted(findings: list[Finding], reads: list[TeamRead]) -> list[Finding]:

@@ -27,6 +27,7 @@ GATEWAYCLASS = GroupKind(GATEWAY_GROUP, "GatewayClass")
 LISTENERSET = GroupKind(GATEWAY_GROUP, "ListenerSet")
 REFERENCEGRANT = GroupKind(GATEWAY_GROUP, "ReferenceGrant")
 XBTP = GroupKind(GATEWAY_X_GROUP, "XBackendTrafficPolicy")
+XBACKEND = GroupKind(GATEWAY_X_GROUP, "XBackend")
 ISTIO_AUTHZ = GroupKind("security.istio.io", "AuthorizationPolicy")
 NAMESPACE = GroupKind("", "Namespace")
 SERVICE = GroupKind("", "Service")
@@ -99,7 +100,7 @@ def closed_port() -> int:
 
 @pytest.mark.parametrize(
     ("channel", "served_x"),
-    [("standard", frozenset()), ("experimental", frozenset({XBTP}))],
+    [("standard", frozenset()), ("experimental", frozenset({XBTP, XBACKEND}))],
 )
 def test_discovery_from_the_real_crd_bundles(
     k8s_api: K8sApiFactory, channel: str, served_x: frozenset[GroupKind]

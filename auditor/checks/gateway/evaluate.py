@@ -39,7 +39,7 @@ from auditor.checks.gateway.refs import (
     listenerset_parent_ref,
     route_parent_refs,
 )
-from auditor.kinds import SERVICE
+from auditor.kinds import NAMESPACE, SERVICE
 from auditor.model import KubeObject
 
 logger = logging.getLogger(__name__)
@@ -123,19 +123,30 @@ def evaluate_route(index: Index, route: KubeObject, pref: ParentRef) -> Evaluati
     kind = route.key.group_kind
     labels = index.labels_of(route.key.namespace)
     by_kind = [lst for lst in found if kind_allowed(lst, kind)]
-    allowed = [lst for lst in by_kind if namespace_allowed(lst, route.key.namespace, labels)]
+    # Selector listeners cannot be judged when the Namespaces (their labels) were not read.
+    unknown = [] if index.observed(NAMESPACE) else [lst for lst in by_kind if _selects(lst)]
+    judged = [lst for lst in by_kind if not (unknown and _selects(lst))]
+    allowed = [lst for lst in judged if namespace_allowed(lst, route.key.namespace, labels)]
     if not allowed:
+        if unknown:
+            return Evaluation(referrer=route, pref=pref, outcome=Outcome.UNOBSERVED)
         outcome = Outcome.NOT_ALLOWED_NAMESPACE if by_kind else Outcome.NOT_ALLOWED_KIND
         return _refused(route, pref, parent, outcome, tuple(by_kind or found))
     if route.key.kind in HOSTNAME_KINDS:
         hostnames = route_hostnames(route.body)
         matching = tuple(lst for lst in allowed if hostname_match(lst, hostnames))
         if not matching:
+            if unknown:
+                return Evaluation(referrer=route, pref=pref, outcome=Outcome.UNOBSERVED)
             return _refused(route, pref, parent, Outcome.NO_MATCHING_HOSTNAME, tuple(allowed))
         allowed = list(matching)
     return Evaluation(
         referrer=route, pref=pref, outcome=Outcome.ACCEPTED, parent=parent, listeners=tuple(allowed)
     )
+
+
+def _selects(listener: Listener) -> bool:
+    return listener.namespaces_from == "Selector"
 
 
 def _missing(index: Index, referrer: KubeObject, pref: ParentRef) -> Evaluation:
@@ -170,6 +181,8 @@ def evaluate_listenerset(index: Index, listenerset: KubeObject, pref: ParentRef)
     gateway = index.gateways.get(pref.target) if pref.target.group_kind == GATEWAY else None
     if gateway is None:
         return _missing(index, listenerset, pref)
+    if allowed_listeners_from(gateway) == "Selector" and not index.observed(NAMESPACE):
+        return Evaluation(referrer=listenerset, pref=pref, outcome=Outcome.UNOBSERVED)
     if listenerset_allowed(index, gateway, listenerset):
         return Evaluation(referrer=listenerset, pref=pref, outcome=Outcome.ACCEPTED, parent=gateway)
     return Evaluation(referrer=listenerset, pref=pref, outcome=Outcome.NOT_ALLOWED, parent=gateway)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.fields import as_int, as_list, as_map, as_str, spec
-from auditor.checks.gateway.index import Grant
+from auditor.checks.gateway.index import REFERENCEGRANT, Grant
 from auditor.checks.gateway.policyrefs import policy_references, policy_referrers
 from auditor.checks.gateway.refs import (
     Reference,
@@ -111,6 +111,8 @@ def _evaluate(ctx: Context, result: ReferenceResult, target: _Target, *, mesh_on
             f"{_kind(key)} is not a backend kind a conformant implementation resolves",
         )
         return
+    if reference.cross_namespace and not mesh_only and not ctx.index.observed(REFERENCEGRANT):
+        return  # without the grants, whether the reference is permitted is unknown
     if reference.cross_namespace:
         grants = matching_grants(ctx.index, reference)
         result.used_grants.update(g.key for g in grants)

@@ -1,0 +1,24 @@
+"""The check catalogue: every check has a category and severity; inputs gate resolution."""
+
+from __future__ import annotations
+
+from auditor import catalog
+from auditor.model import GroupKind
+
+GRANT = GroupKind("gateway.networking.k8s.io", "ReferenceGrant")
+
+
+def test_every_design_check_is_catalogued() -> None:
+    for prefix, numbers in {"DR": 3, "RT": 9, "HN": 6, "TN": 7, "RG": 7, "BE": 3, "ST": 6, "SRC": 4}.items():
+        for n in range(1, numbers + 1):
+            assert f"PDA-{prefix}-{n:03d}" in catalog.CHECKS
+
+
+def test_evaluable_blocks_only_checks_whose_inputs_were_not_read() -> None:
+    assert catalog.evaluable(unread=frozenset()) is None
+    checks = catalog.evaluable(unread=frozenset({GRANT}))
+    assert checks is not None
+    assert {"PDA-RG-001", "PDA-BE-001", "PDA-RG-004"}.isdisjoint(checks)
+    assert {"PDA-DR-003", "PDA-RT-002", "PDA-HN-001"} <= checks
+    secrets = catalog.evaluable(unread=frozenset({GroupKind("", "Secret")}))
+    assert secrets is not None and "PDA-BE-003" not in secrets and "PDA-BE-001" in secrets
