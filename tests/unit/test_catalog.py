@@ -9,7 +9,16 @@ GRANT = GroupKind("gateway.networking.k8s.io", "ReferenceGrant")
 
 
 def test_every_design_check_is_catalogued() -> None:
-    for prefix, numbers in {"DR": 3, "RT": 9, "HN": 6, "TN": 7, "RG": 7, "BE": 3, "ST": 6, "SRC": 4}.items():
+    for prefix, numbers in {
+        "DR": 3,
+        "RT": 9,
+        "HN": 6,
+        "TN": 7,
+        "RG": 7,
+        "BE": 3,
+        "ST": 6,
+        "SRC": 4,
+    }.items():
         for n in range(1, numbers + 1):
             assert f"PDA-{prefix}-{n:03d}" in catalog.CHECKS
 
