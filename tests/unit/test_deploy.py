@@ -1,0 +1,22 @@
+"""The shipped RBAC is read-only, never grants Secrets, and covers every group the catalogue reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from auditor.kinds import default_catalogue
+
+RBAC = Path(__file__).resolve().parents[2] / "deploy" / "rbac.yaml"
+
+
+def test_rbac_is_read_only_and_covers_the_catalogue() -> None:
+    docs = list(yaml.safe_load_all(RBAC.read_text()))
+    (role,) = [d for d in docs if d["kind"] == "ClusterRole"]
+    groups: set[str] = set()
+    for rule in role["rules"]:
+        assert set(rule["verbs"]) <= {"get", "list"}
+        assert "secrets" not in rule["resources"]
+        groups.update(rule["apiGroups"])
+    assert {gk.group for gk in default_catalogue()} <= groups
