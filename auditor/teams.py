@@ -57,6 +57,6 @@ def namespace_labels(objects: Sequence[Mapping[str, object]]) -> dict[str, dict[
         name = str(meta.get("name", ""))
         labels = meta.get("labels") or {}
         merged = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
-        merged.setdefault("kubernetes.io/metadata.name", name)
+        merged["kubernetes.io/metadata.name"] = name  # the API server enforces it
         out[name] = merged
     return out

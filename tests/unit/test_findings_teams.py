@@ -105,3 +105,16 @@ def test_config_overrides_filters_and_thresholds() -> None:
     assert with_team_filter([a, b, c], frozenset({"payments"})) == [a, b]
     assert with_team_filter([a, b], None) == [a, b]
     assert dedupe([a, a, b]) == [a, b]
+
+
+def test_the_api_server_owns_the_metadata_name_label() -> None:
+    labels = namespace_labels(
+        [
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": "a", "labels": {"kubernetes.io/metadata.name": "b"}},
+            }
+        ]
+    )
+    assert labels == {"a": {"kubernetes.io/metadata.name": "a"}}

@@ -229,19 +229,24 @@ def _canonical(match: Mapping[str, Any], *, http: bool) -> str:
         path = as_map(match.get("path"))
         out["path"] = [path.get("type") or "PathPrefix", path.get("value") or "/"]
         out["method"] = match.get("method")
-        out["query"] = sorted(_pairs(match.get("queryParams")))
+        out["query"] = sorted(_pairs(match.get("queryParams"), fold=False))
     else:
         method = as_map(match.get("method"))
         out["method"] = [method.get("type") or "Exact", method.get("service"), method.get("method")]
-    out["headers"] = sorted(_pairs(match.get("headers")))
+    out["headers"] = sorted(_pairs(match.get("headers"), fold=True))
     return json.dumps(out, sort_keys=True, default=str)
 
 
-def _pairs(items: object) -> list[list[str]]:
+def _pairs(items: object, *, fold: bool) -> list[list[str]]:
+    """(type, name, value) triples; header names fold case, query param names are exact."""
     return [
-        [str(m.get("type") or "Exact"), str(m.get("name")).lower(), str(m.get("value"))]
+        [str(m.get("type") or "Exact"), _name(m.get("name"), fold=fold), str(m.get("value"))]
         for m in map(as_map, as_list(items))
     ]
+
+
+def _name(value: object, *, fold: bool) -> str:
+    return str(value).lower() if fold else str(value)
 
 
 def _clash(a: Listener, b: Listener) -> str | None:

@@ -178,10 +178,7 @@ def parse_listeners(owner: ResourceKey, body: Mapping[str, Any]) -> tuple[Listen
         allowed = as_map(entry.get("allowedRoutes"))
         namespaces = as_map(allowed.get("namespaces"))
         selector = namespaces.get("selector")
-        kinds = tuple(
-            GroupKind(as_str(k.get("group")) or GATEWAY_GROUP, as_str(k.get("kind")) or "")
-            for k in map(as_map, as_list(allowed.get("kinds")))
-        )
+        kinds = tuple(_route_kind(k) for k in map(as_map, as_list(allowed.get("kinds"))))
         hostname = as_str(entry.get("hostname"))
         out.append(
             Listener(
@@ -198,6 +195,15 @@ def parse_listeners(owner: ResourceKey, body: Mapping[str, Any]) -> tuple[Listen
             )
         )
     return tuple(out)
+
+
+def _route_kind(entry: Mapping[str, Any]) -> GroupKind:
+    """An ``allowedRoutes.kinds`` entry; ``group`` defaults only when absent (an explicit ``""``
+    is the core group, which holds no route kind, so the entry matches nothing)."""
+    group = entry.get("group")
+    return GroupKind(
+        group if isinstance(group, str) else GATEWAY_GROUP, as_str(entry.get("kind")) or ""
+    )
 
 
 def parse_grant(obj: KubeObject) -> Grant:

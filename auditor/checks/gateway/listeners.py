@@ -181,7 +181,8 @@ def _selector_text(listener: Listener) -> str:
 def describe_kinds(listener: Listener) -> str:
     if listener.kinds:
         names = ", ".join(
-            gk.kind if gk.group == GATEWAY_GROUP else str(gk) for gk in listener.kinds
+            gk.kind if gk.group == GATEWAY_GROUP else f"{gk.group or 'core'}/{gk.kind}"
+            for gk in listener.kinds
         )
         return f"protocol {listener.protocol} with kinds [{names}]"
     allowed = sorted(PROTOCOL_KINDS.get(listener.protocol, frozenset()))
