@@ -96,7 +96,7 @@ def run_audit(
         finished_at=clock().isoformat(),
         status=RunStatus.PARTIAL if any(s.partial for s in out.skipped) else RunStatus.COMPLETE,
         revisions=git.revisions,
-        skipped=tuple(out.skipped),
+        skipped=tuple(dict.fromkeys(out.skipped)),  # a repository is read once per cluster
         findings=tuple(findings),
         coverage=tuple(out.coverage),
     )
@@ -116,7 +116,13 @@ def _audit_cluster(
     out.skipped.extend(notes)
     scopes = live.scopes if live is not None else {}
     cluster_scoped = CLUSTER_SCOPED | {gk for gk, namespaced in scopes.items() if not namespaced}
-    reads = [git.read_team(team, cluster.name, cluster_scoped=cluster_scoped) for team in teams]
+    # Every team's Git is read: an object counts as declared (DR-002) and the git view applies
+    # it whoever declares it; only the selected teams' findings and notes are reported.
+    selected = {team.name for team in teams}
+    everyone = [
+        git.read_team(t, cluster.name, cluster_scoped=cluster_scoped) for t in settings.teams
+    ]
+    reads = [r for r in everyone if r.team in selected]
     for read in reads:
         out.skipped.extend(read.skipped)
         out.findings.extend(read.findings)
@@ -128,7 +134,7 @@ def _audit_cluster(
         return
     evaluation = evaluate_cluster(
         live=live,
-        desired=[obj for r in reads for obj in r.objects],
+        desired=[obj for r in everyone for obj in r.objects],
         teams=settings.team_policies(),
         drift=drift_settings(settings),
         disabled=settings.disabled_checks,

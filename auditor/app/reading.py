@@ -14,7 +14,7 @@ from auditor.errors import SourceError
 from auditor.kinds import default_catalogue
 from auditor.model import Finding, GroupKind, KubeObject, LiveState, Skipped, View
 from auditor.sources.cluster import read_cluster
-from auditor.sources.git import GitSource, RepoSpec, SourceProblem
+from auditor.sources.git import GitRead, GitSource, RepoSpec, SourceProblem
 from auditor.sources.snapshot import load_snapshot
 
 logger = logging.getLogger(__name__)
@@ -79,35 +79,46 @@ class GitReader:
         for source in team.sources:
             try:
                 commit = self._commit(source.repository)
+                read = self._sources[source.repository].read(
+                    commit,
+                    patterns=[p.replace("{cluster}", cluster) for p in source.paths],
+                    default_namespace=source.default_namespace,
+                    cluster_scoped=cluster_scoped,
+                    max_file_bytes=self._settings.max_file_bytes,
+                    max_yaml_nodes=self._settings.max_yaml_nodes,
+                )
             except SourceError as e:
                 out.skipped.append(Skipped(subject=f"team {team.name}: {e.subject}", reason=str(e)))
                 out.ok = False
                 continue
-            read = self._sources[source.repository].read(
-                commit,
-                patterns=[p.replace("{cluster}", cluster) for p in source.paths],
-                default_namespace=source.default_namespace,
-                cluster_scoped=cluster_scoped,
-                max_file_bytes=self._settings.max_file_bytes,
-                max_yaml_nodes=self._settings.max_yaml_nodes,
-            )
-            out.objects.extend(read.objects)
-            out.skipped.extend(read.skipped)
-            if read.skipped:
-                out.ok = False
-            if read.ignored:
-                out.skipped.append(
-                    Skipped(
-                        subject=f"team {team.name}: repository {source.repository}",
-                        reason=f"{read.ignored} non-Kubernetes YAML document(s) ignored",
-                        partial=False,
-                    )
-                )
-            for problem in read.problems:
-                out.findings.append(source_finding(problem, team=team.name, cluster=cluster))
-                if problem.check in INCOMPLETE_GIT_CHECKS:
-                    out.ok = False
+            _collect(out, read, repository=source.repository, cluster=cluster)
         return out
+
+
+def _collect(out: TeamRead, read: GitRead, *, repository: str, cluster: str) -> None:
+    """Add one source's objects, notes and source findings to the team's read.
+
+    A file that could not be read completely (invalid YAML, over the limits, an escaping
+    symlink) leaves the team's desired state unknown: the run is partial (DESIGN §3).
+    """
+    out.objects.extend(read.objects)
+    out.skipped.extend(read.skipped)
+    if read.skipped:
+        out.ok = False
+    if read.ignored:
+        out.skipped.append(
+            Skipped(
+                subject=f"team {out.team}: repository {repository}",
+                reason=f"{read.ignored} non-Kubernetes YAML document(s) ignored",
+                partial=False,
+            )
+        )
+    for problem in read.problems:
+        out.findings.append(source_finding(problem, team=out.team, cluster=cluster))
+        if problem.check in INCOMPLETE_GIT_CHECKS:
+            out.ok = False
+            subject = f"team {out.team}: repository {repository}: {problem.origin.path}"
+            out.skipped.append(Skipped(subject=subject, reason=problem.message))
 
 
 def source_finding(problem: SourceProblem, *, team: str | None, cluster: str) -> Finding:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -24,7 +25,7 @@ from auditor.cli.common import (
     resolve_database_url,
     setup_logging,
 )
-from auditor.errors import UsageError
+from auditor.errors import StoreError, UsageError
 from auditor.model import Category
 from auditor.store.types import (
     FindingStatus,
@@ -60,11 +61,26 @@ def parse_since(text: str, *, now: datetime) -> datetime:
 def _store(config_path: str | None, db_url: str | None) -> Iterator[Store]:
     from auditor.store import Store
 
-    store = Store.open(resolve_database_url(config_path, db_url))
+    url = resolve_database_url(config_path, db_url)
+    sqlite_file = sqlite_path(url)
+    if sqlite_file is not None and not sqlite_file.exists():
+        # A read command must not create an empty database and report "no findings".
+        raise StoreError(
+            f"no history database at {sqlite_file} (run `auditor audit` first, or pass --db)"
+        )
+    store = Store.open(url)
     try:
         yield store
     finally:
         store.close()
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (None for other databases and in-memory SQLite)."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or not scheme.startswith("sqlite") or not rest or rest.startswith(":memory:"):
+        return None
+    return Path(rest.split("?", 1)[0])
 
 
 def _format_option(*choices: str) -> Callable[[F], F]:

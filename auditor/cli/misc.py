@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from typing import Any
 
@@ -23,6 +24,12 @@ def _resolved(settings: Settings) -> dict[str, Any]:
     data = asdict(settings)
     data.pop("environ", None)
     resolved: dict[str, Any] = json.loads(json.dumps(data, default=str))  # Paths, enums as text
+    database = resolved.get("database") or {}
+    if isinstance(database.get("url"), str):
+        database["url"] = _redact_url(database["url"])
+    for repo in resolved.get("repositories") or ():
+        if isinstance(repo.get("url"), str):
+            repo["url"] = _redact_url(repo["url"])
     return resolved
 
 
@@ -55,7 +62,7 @@ def config_check(config_path: str | None, fmt: str) -> int:
             if repo.token_env
             else ("ssh key file" if repo.ssh_key_file else "none")
         )
-        click.echo(f"  repository {repo.name}: {repo.url} @ {repo.ref} (auth: {auth})")
+        click.echo(f"  repository {repo.name}: {_redact_url(repo.url)} @ {repo.ref} (auth: {auth})")
     for team in settings.teams:
         parents = (
             "any"
@@ -69,14 +76,13 @@ def config_check(config_path: str | None, fmt: str) -> int:
     return EXIT_OK
 
 
+_USERINFO_PASSWORD = re.compile(r"^([A-Za-z][\w+.-]*://[^/@:]*):[^/]*@")
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
+
+
 def _redact_url(url: str) -> str:
-    """Hide a password in a database URL."""
-    scheme, sep, rest = url.partition("://")
-    if sep and "@" in rest:
-        creds, _, host = rest.rpartition("@")
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
-    return url
+    """Hide a password in a URL: in its user info, or as a ``password=`` query parameter."""
+    return _QUERY_PASSWORD.sub(r"\1***", _USERINFO_PASSWORD.sub(r"\1:***@", url))
 
 
 def register(group: click.Group) -> None:

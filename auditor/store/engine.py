@@ -9,6 +9,7 @@ PostgreSQL: ``postgresql+psycopg`` (psycopg 3), with pre-ping.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 WRITE = "auditor_write"  # execution option: this transaction writes (SQLite: BEGIN IMMEDIATE)
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
 
 
 def parse_url(url: str) -> URL:
@@ -47,7 +49,8 @@ def display_url(url: str | URL) -> str:
         parsed = url if isinstance(url, URL) else make_url(url)
     except ArgumentError:
         return "<invalid URL>"
-    return parsed.render_as_string(hide_password=True)
+    # libpq also takes the password as a query parameter (``?password=...``)
+    return _QUERY_PASSWORD.sub(r"\1***", parsed.render_as_string(hide_password=True))
 
 
 def create(url: str) -> Engine:

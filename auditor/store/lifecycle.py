@@ -5,7 +5,9 @@
   changes' paths, ops, values and managers (DESIGN §7). ``origin.commit``, the managedFields
   timestamp and ``hidden_changes`` alone are not a change (the stored copy is still refreshed);
 - stored, open, not in the run → ``resolved`` only when the run's scope and coverage say the
-  subject was observed completely (``resolvable``).
+  subject was observed completely (``resolvable``);
+- a run that started before the finding's last observation or resolution changes nothing about
+  it (``superseded``): the newer run's state stands.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Known:
     object_kind: str | None
     last_seen: datetime
     detail: Mapping[str, Any]
+    resolved_at: datetime | None = None
 
 
 def significant(finding: Mapping[str, Any]) -> dict[str, Any]:
@@ -67,6 +70,12 @@ def transition(known: Known | None, finding: Mapping[str, Any]) -> EventType | N
     if significant(known.detail) != significant(finding):
         return EventType.CHANGED
     return None
+
+
+def superseded(known: Known, at: datetime) -> bool:
+    """A run that started after ``at`` already saw or resolved the finding. Runs can be recorded
+    out of order (two workers, a slow run): an older observation must not undo a newer one."""
+    return known.last_seen > at or (known.resolved_at is not None and known.resolved_at > at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from auditor.model import AuditRun
-from auditor.store.lifecycle import CoverageIndex, Known, event_detail, resolvable, transition
+from auditor.store.lifecycle import (
+    CoverageIndex,
+    Known,
+    event_detail,
+    resolvable,
+    superseded,
+    transition,
+)
 from auditor.store.tables import Base, EventRow, FindingRow, RunClaimRow, RunRow, table
 from auditor.store.types import (
     EventType,
@@ -142,6 +149,7 @@ def _known(row: FindingRow) -> Known:
         object_kind=row.object_kind,
         last_seen=row.last_seen,
         detail=row.detail,
+        resolved_at=row.resolved_at,
     )
 
 
@@ -160,10 +168,12 @@ def _apply_seen(
         if fid in new_ids:
             continue
         stored = known[fid]
+        if superseded(stored, at):
+            continue
         kind = transition(stored, finding)
         if kind is not None:
             events.append(_event(fid, kind, run_id, at, finding))
-        row = _finding_row(fid, finding, run_id=run_id, at=max(at, stored.last_seen))
+        row = _finding_row(fid, finding, run_id=run_id, at=at)
         del row["first_seen"]
         updates.append(row)
     if updates:
@@ -180,7 +190,11 @@ def _apply_absent(
     run_id: str,
     at: datetime,
 ) -> list[FindingEvent]:
-    gone = [k for fid, k in known.items() if fid not in seen and resolvable(k, scope, coverage)]
+    gone = [
+        k
+        for fid, k in known.items()
+        if fid not in seen and resolvable(k, scope, coverage) and not superseded(k, at)
+    ]
     if gone:
         resolved = {"status": str(FindingStatus.RESOLVED), "resolved_at": at}
         session.execute(update(FindingRow), [{**resolved, "id": k.id} for k in gone])

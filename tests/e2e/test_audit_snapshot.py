@@ -71,6 +71,7 @@ teams:
     sources: [{{repository: r, paths: ["{{cluster}}/*.yaml"]}}]
   - name: other
     namespaces: [other]
+    sources: [{{repository: r, paths: ["shared/*.yaml"]}}]
 """
     )
     return str(config)
@@ -141,6 +142,20 @@ def test_broken_snapshot_is_a_partial_run_naming_the_file(
     assert not [f for f in result["findings"] if f["check"].startswith("PDA-DR")]
 
 
+def test_unparsable_team_file_makes_the_run_partial(
+    setup: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DESIGN §3: a team file that could not be parsed is a partial run (exit 3), named once."""
+    setup["remote"].commit({"prod/broken.yaml": "kind: [unclosed\n"}, message="broken")
+    code, result, _ = audit(capsys, setup["config"], "--cluster", "prod")
+    assert result["run"]["status"] == "partial"
+    assert code == 3
+    (skipped,) = [s for s in result["run"]["skipped"] if "prod/broken.yaml" in s["subject"]]
+    assert skipped["subject"] == "team shop: repository r: prod/broken.yaml"
+    assert [f["check"] for f in result["findings"]] == ["PDA-SRC-001"]
+    assert audit(capsys, setup["config"], "--cluster", "prod", "--allow-partial")[0] == 1
+
+
 STANDARD_CRDS = (
     Path(__file__).resolve().parents[2].parent
     / "shared"
@@ -170,3 +185,15 @@ def test_snapshot_crds_give_schemas_and_pruned_git_fields_are_st006(
     assert set(checks) == {"PDA-ST-006"}, [(f["check"], f["message"]) for f in result["findings"]]
     assert [c["path"] for c in checks["PDA-ST-006"]["changes"]] == ["spec.rules[0].retry"]
     assert code == 1
+
+
+def test_an_object_declared_by_another_team_is_not_unmanaged(
+    setup: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DR-002 means "in nobody's Git": the Gateway moves to team other's source, and an audit
+    of team shop alone still knows it is declared."""
+    route, gateway = ROUTE.split("---\n")
+    setup["remote"].commit({"prod/web.yaml": route, "shared/gw.yaml": gateway}, message="move gw")
+    _, result, _ = audit(capsys, setup["config"], "--cluster", "prod", "--team", "shop")
+    assert result["run"]["status"] == "complete"
+    assert [f["check"] for f in result["findings"]] == []

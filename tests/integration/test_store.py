@@ -94,6 +94,24 @@ def test_only_detail_counts_as_change(store: Store) -> None:
     assert _types(store, base.id) == ["opened", "changed", "changed", "changed"]
 
 
+def test_a_run_recorded_late_does_not_undo_newer_runs(store: Store) -> None:
+    """Two workers, or a slow run: runs reach the database out of order."""
+    a, b = finding("checkout"), finding("cart")
+    store.record_run(audit_run("r1", _t(1), [a, b]), scope=PROD)
+    store.record_run(audit_run("r3", _t(3), [a]), scope=PROD)  # sees a, resolves b
+    late = audit_run("r2", _t(2), [finding("cart", message="older detail")])  # saw b, not a
+    result = store.record_run(late, scope=PROD)
+    assert result.events == ()
+    assert _types(store, a.id) == ["opened"]
+    assert _types(store, b.id) == ["opened", "resolved"]
+    stored_b = store.get(b.id)
+    assert stored_b is not None and stored_b.status is FindingStatus.RESOLVED
+    assert stored_b.last_seen == _utc(1) and stored_b.finding["message"] == b.message
+    stored_a = store.get(a.id)
+    assert stored_a is not None and stored_a.status is FindingStatus.OPEN
+    assert stored_a.last_seen == _utc(3)
+
+
 def test_duplicate_run_is_not_applied_twice(store: Store) -> None:
     run = audit_run("r1", _t(1), [finding("checkout")])
     assert not store.record_run(run, scope=PROD).duplicate
@@ -406,6 +424,13 @@ def test_unreachable_database_is_a_store_error_without_password() -> None:
         Store.open("postgresql+psycopg://auditor:s3cr3t-pw@127.0.0.1:1/auditor")
     assert "s3cr3t-pw" not in str(caught.value)
     assert "127.0.0.1" in str(caught.value)
+
+
+def test_password_query_parameter_is_masked_in_errors() -> None:
+    with pytest.raises(StoreError) as caught:
+        Store.open("postgresql+psycopg://auditor@127.0.0.1:1/auditor?password=s3cr3t-pw")
+    assert "s3cr3t-pw" not in str(caught.value)
+    assert "password=***" in str(caught.value)
 
 
 def test_sqlite_in_a_missing_directory_is_a_store_error(tmp_path: object) -> None:

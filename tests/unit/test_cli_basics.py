@@ -139,6 +139,21 @@ def test_config_check_masks_database_passwords(
     assert "s3cr3t" not in out and "auditor:***@db:5432/audit" in out
 
 
+def test_config_check_json_and_repository_urls_mask_passwords(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "database: {url: 'postgresql+psycopg://auditor:s3cr3t@db/audit?password=qu3ry'}\n"
+        "repositories: [{name: r, url: 'https://bot:ghp_t0ken@git.example/r.git'}]\n"
+    )
+    for fmt in ("table", "json"):
+        assert cli.main(["config", "check", "--config", str(config), "--format", fmt]) == 0
+        out = capsys.readouterr().out
+        assert "s3cr3t" not in out and "qu3ry" not in out and "ghp_t0ken" not in out, fmt
+        assert "bot:***@git.example/r.git" in out, fmt
+
+
 def test_config_check_rejects_a_malformed_ignore_path(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -146,3 +161,12 @@ def test_config_check_rejects_a_malformed_ignore_path(
     config.write_text("ignore: [{kind: HTTPRoute, paths: ['spec.rules[']}]\n")
     assert cli.main(["config", "check", "--config", str(config)]) == 2
     assert "ignore[0].paths" in capsys.readouterr().err
+
+
+def test_read_commands_do_not_create_a_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "none.db"
+    assert cli.main(["history", "--db", f"sqlite:///{missing}"]) == 2
+    assert "no history database at" in capsys.readouterr().err
+    assert not missing.exists()
