@@ -50,6 +50,7 @@ DEFAULT_CONTROLLER_MANAGERS = defaults.CONTROLLER_MANAGERS
 
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _POLICY_KINDS = frozenset(POLICY_KINDS)
+_METADATA_ONLY = frozenset({"apiVersion", "kind", "metadata"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -228,9 +229,15 @@ def _normalized_pair(
         annotations = (body.get("metadata") or {}).get("annotations")
         if isinstance(annotations, dict):
             annotations.pop(_LAST_APPLIED, None)
-    if "data" not in current and "stringData" not in current:  # values never read: metadata only
+    if set(live.body) <= _METADATA_ONLY:  # listed as metadata only: type etc. were never read
+        return _only(desired, _METADATA_ONLY), _only(current, _METADATA_ONLY)
+    if "data" not in current and "stringData" not in current:  # values dropped as loaded
         return {k: v for k, v in desired.items() if k not in ("data", "stringData")}, current
     return redact_secret(desired), redact_secret(current)
+
+
+def _only(body: Body, keys: frozenset[str]) -> Body:
+    return {k: v for k, v in body.items() if k in keys}
 
 
 def _compare(

@@ -59,6 +59,9 @@ def load(path: Path, *, environ: Mapping[str, str]) -> Settings:
         raise ConfigError(f"config file not found: {path}") from e
     except OSError as e:
         raise ConfigError(f"cannot read config file {path}: {e.strerror}") from e
+    except UnicodeDecodeError as e:
+        bad_line = e.object[: e.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{bad_line}: not UTF-8 text") from e
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:

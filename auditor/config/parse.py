@@ -81,11 +81,11 @@ def _positive(reader: ConfigReader, key: str, default: int) -> int:
 
 def _database(reader: ConfigReader, environ: Mapping[str, str]) -> DatabaseSettings:
     reader.check_keys({"url", "auto_migrate", "retention"})
-    retention = reader.get("retention", (str, int), "180d")
+    retention = reader.duration("retention", "180d", allow_zero=True)  # 0 (any unit): keep all
     return DatabaseSettings(
         url=environ.get("AUDITOR_DATABASE_URL") or reader.get("url", str, "sqlite:///auditor.db"),
         auto_migrate=reader.get("auto_migrate", bool, False),
-        retention_seconds=None if retention in ("0", 0) else reader.duration("retention", "180d"),
+        retention_seconds=retention or None,
     )
 
 
@@ -112,10 +112,19 @@ def _repository(reader: ConfigReader) -> RepositorySettings:
     return RepositorySettings(
         name=reader.get("name", str, required=True),
         url=reader.get("url", str, required=True),
-        ref=str(reader.get("ref", (str, int), "main")),
+        ref=_ref(reader),
         token_env=token_env,
         ssh_key_file=os.path.expanduser(ssh_key) if ssh_key else None,
     )
+
+
+def _ref(reader: ConfigReader) -> str:
+    """A branch, tag or commit. YAML reads an all-digit commit as a number, and ``0123`` as
+    octal 83, so a number is refused rather than turned into a different ref."""
+    value = reader.get("ref", (str, int, float), "main")
+    if not isinstance(value, str):
+        raise reader.error("ref", "expected a string; YAML read this ref as a number: quote it")
+    return value
 
 
 def _team(reader: ConfigReader) -> TeamSettings:

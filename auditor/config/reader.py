@@ -82,14 +82,21 @@ class ConfigReader:
             readers.append(ConfigReader(item, file=self.file, path=self._join(f"{key}[{i}]")))
         return readers
 
-    def duration(self, key: str, default: str) -> int:
+    def duration(self, key: str, default: str, *, allow_zero: bool = False) -> int:
+        """Seconds; a bare integer is seconds. Positive (or zero when ``allow_zero``)."""
         value = self.get(key, (str, int), default)
-        if isinstance(value, int):
-            return value
+        if isinstance(value, bool):
+            raise self.error(key, f"expected a duration like 30s, 5m, 2h or 180d, got {value!r}")
         try:
-            return parse_duration(value)
+            if isinstance(value, int) or value.strip().isdigit():
+                seconds = int(value)
+            else:
+                seconds = parse_duration(value)
         except ValueError as e:
             raise self.error(key, str(e)) from e
+        if seconds < 0 or (seconds == 0 and not allow_zero):
+            raise self.error(key, f"expected a positive duration, got {value!r}")
+        return seconds
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:

@@ -6,7 +6,9 @@ Two values are equivalent when their :func:`canon` forms are equal:
 * an integral float equals the int (``8080.0`` = ``8080``); a bool never equals a number;
 * Gateway API durations (GEP-2257) compare by length of time (``1m`` = ``60s``);
 * a string that parses as a Kubernetes quantity compares by amount (``1000m`` = ``1``,
-  ``3072Mi`` = ``3Gi``); in known quantity fields a number also equals its quantity string;
+  ``3072Mi`` = ``3Gi``) in quantity fields and fields of unknown type, never in fields the schema
+  types as plain strings (``"1.10"`` ≠ ``"1.1"``); in known quantity fields a number also equals
+  its quantity string;
 * IntOrString values compare by type (``80`` ≠ ``"80"``) outside quantity fields.
 """
 
@@ -102,7 +104,7 @@ def _canon_string(value: str, node: SchemaNode | None) -> Any:
         millis = parse_duration(value)
         if millis is not None:
             return ("dur", millis)
-    if node is None or not node.plain_string:
+    if node is None or node.quantity or (node.type != "string" and not node.plain_string):
         amount = parse_quantity(value)
         if amount is not None:
             return ("qty", amount)

@@ -122,15 +122,23 @@ class GitSource:
         )
         with self._open(create=False) as repo:
             sha = self._verify_commit(repo, commit)
-            return read_commit(
-                _RepoTree(repo, timeout=self._timeout),
-                repository=self._spec.name,
-                commit=sha,
-                patterns=patterns,
-                default_namespace=default_namespace,
-                cluster_scoped=cluster_scoped,
-                settings=settings,
-            )
+            try:
+                return read_commit(
+                    _RepoTree(repo, timeout=self._timeout),
+                    repository=self._spec.name,
+                    commit=sha,
+                    patterns=patterns,
+                    default_namespace=default_namespace,
+                    cluster_scoped=cluster_scoped,
+                    settings=settings,
+                )
+            except (git.GitCommandError, git.BadObject, git.BadName, ValueError) as e:
+                # a corrupt or vanished cache, a timeout
+                detail = self._scrub(str(getattr(e, "stderr", "") or getattr(e, "stdout", "") or e))
+                raise GitError(
+                    f"{self._subject}: reading commit {sha[:12]}: {detail.strip()[:300]}",
+                    subject=self._subject,
+                ) from None
 
     # -- git plumbing ---------------------------------------------------------------------------
 

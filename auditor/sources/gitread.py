@@ -118,8 +118,8 @@ class _Reader:
         selection = tree.select(entries, patterns, read_link=self._link_target)
         for path, entry in selection.files:
             self._read_file(path, entry)
-        for kustomization in selection.kustomizations:
-            self._render(kustomization)
+        if selection.kustomizations:
+            self._render_all(selection.kustomizations)
         for path, target in selection.escaping:
             what = f"symlink to {target!r} leads outside the repository; not followed"
             self.problem(manifests.UNSAFE_SYMLINK, path, None, what)
@@ -163,23 +163,36 @@ class _Reader:
         ]
         self.ignored += ignored
 
-    def _render(self, kustomization: str) -> None:
-        directory = posixpath.dirname(kustomization)
-        subject = self._subject(directory, "kustomize")
+    def _render_all(self, kustomizations: list[str]) -> None:
+        """Render every selected kustomize directory from one export of the commit."""
         command = kustomize.find_renderer(self.settings.search_path)
         if command is None:
-            self.skipped.append(Skipped(subject=subject, reason=kustomize.NOT_FOUND))
+            for kustomization in kustomizations:
+                self._skip_render(kustomization, kustomize.NOT_FOUND)
             return
-        try:
-            with tempfile.TemporaryDirectory(prefix="auditor-kustomize-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="auditor-kustomize-") as tmp:
+            try:
                 self.access.export(self.commit, Path(tmp))
-                text = kustomize.render(
-                    command,
-                    Path(tmp, directory),
-                    timeout=self.settings.timeout,
-                    max_bytes=self.settings.max_file_bytes,
-                )
+            except kustomize.RenderError as e:
+                for kustomization in kustomizations:
+                    self._skip_render(kustomization, str(e))
+                return
+            for kustomization in kustomizations:
+                self._render(command, Path(tmp), kustomization)
+
+    def _skip_render(self, kustomization: str, reason: str) -> None:
+        subject = self._subject(posixpath.dirname(kustomization), "kustomize")
+        self.skipped.append(Skipped(subject=subject, reason=reason))
+
+    def _render(self, command: list[str], root: Path, kustomization: str) -> None:
+        try:
+            text = kustomize.render(
+                command,
+                root / posixpath.dirname(kustomization),
+                timeout=self.settings.timeout,
+                max_bytes=self.settings.max_file_bytes,
+            )
         except kustomize.RenderError as e:
-            self.skipped.append(Skipped(subject=subject, reason=str(e)))
+            self._skip_render(kustomization, str(e))
             return
         self._load(text, kustomization, f"{kustomization} (rendered)", lines=False)

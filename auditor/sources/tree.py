@@ -126,10 +126,9 @@ def select(
         e.path for e in entries if e.mode == MODE_SUBMODULE and (matches(e.path) or below(e.path))
     ]
     selection.kustomizations = _kustomizations(table, matches)
-    rendered = [posixpath.dirname(k) for k in selection.kustomizations]
+    rendered = {posixpath.dirname(k) for k in selection.kustomizations}
     for path in sorted(table):
-        inside = any(_inside(path, d) for d in rendered)
-        if path.endswith(YAML_SUFFIXES) and not inside and matches(path):
+        if path.endswith(YAML_SUFFIXES) and not _below_any(path, rendered) and matches(path):
             selection.files.append((path, table[path]))
     return selection
 
@@ -138,16 +137,30 @@ def _inside(path: str, directory: str) -> bool:
     return directory == "" or path.startswith(directory + "/")
 
 
+def _below_any(path: str, directories: set[str]) -> bool:
+    """True when ``path`` lies below one of ``directories`` (cost: the path's depth)."""
+    if not directories:
+        return False
+    parent = posixpath.dirname(path)
+    while True:
+        if parent in directories:
+            return True
+        if not parent:
+            return False
+        parent = posixpath.dirname(parent)
+
+
 def _kustomizations(table: dict[str, Entry], matches: Callable[[str], bool]) -> list[str]:
     chosen: dict[str, str] = {}
     for path in sorted(table):
         directory, name = posixpath.split(path)
         if name in KUSTOMIZATION_FILES and (matches(path) or (directory and matches(directory))):
             chosen.setdefault(directory, path)
+    directories = set(chosen)
     return [
         kustomization
         for directory, kustomization in sorted(chosen.items())
-        if not any(other != directory and _inside(directory, other) for other in chosen)
+        if not directory or not _below_any(directory, directories)
     ]
 
 

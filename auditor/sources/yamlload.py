@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 INVALID_YAML = "PDA-SRC-001"
 OVER_LIMITS = "PDA-SRC-002"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+MAX_DEPTH = 128
+"""Deepest nesting of maps and lists a document may have (real objects, CRDs included, stay far
+below); deeper ones are refused so that no later recursive step can overflow the stack."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -163,6 +166,11 @@ def _load_json(text: str, result: _Result) -> bool:
             line += text.count("\n", start, index)
     except json.JSONDecodeError:
         return False
+    except RecursionError:  # kept: the values before it; refused: this one and the rest
+        for value, value_line in values:
+            _classify(value, value_line, None, result)
+        result.problem(INVALID_YAML, line, "invalid JSON: nesting too deep")
+        return True
     for value, value_line in values:
         _classify(value, value_line, None, result)
     return True
@@ -304,11 +312,29 @@ def _is_object(data: Any) -> bool:
     )
 
 
+def _too_deep(data: Any) -> bool:
+    """True when maps and lists nest deeper than MAX_DEPTH (iterative, linear)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth >= MAX_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
 def _classify(data: Any, line: int, node: Node | None, result: _Result) -> None:
     if data is None:
         return
     if not _is_object(data):
         result.ignored += 1
+        return
+    if _too_deep(data):
+        what = f"document refused: nested deeper than {MAX_DEPTH} levels"
+        result.problem(OVER_LIMITS, line, what)
         return
     kind: str = data["kind"]
     if kind.endswith("List") and isinstance(data.get("items"), list):
@@ -342,11 +368,15 @@ def _item_lines(node: Node | None) -> list[int]:
 
 
 def _scrub_secret(body: dict[str, Any]) -> dict[str, Any]:
-    """Drop a core Secret's values (data, stringData, and the last-applied copy of them)."""
-    if body.get("apiVersion") == "v1" and body.get("kind") == "Secret":
+    """Drop a core Secret's values (data, stringData, and the last-applied copy of them).
+
+    Core means no API group: ``v1``, and also a mistyped ``V1`` or ``v2``, which still key as the
+    core Secret kind (``GroupKind("", "Secret")``) and so must never carry values further."""
+    if body.get("kind") == "Secret" and "/" not in body["apiVersion"]:
         body.pop("data", None)
         body.pop("stringData", None)
-        annotations = (body.get("metadata") or {}).get("annotations")
+        metadata = body.get("metadata")
+        annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
         if isinstance(annotations, dict):
             annotations.pop(LAST_APPLIED, None)
     return body

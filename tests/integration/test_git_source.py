@@ -17,7 +17,7 @@ import pytest
 from auditor.errors import GitError
 from auditor.model import GroupKind, ResourceKey
 from auditor.sources.git import GitRead, GitSource, RepoSpec
-from tests.gitrepo import GitRemote
+from tests.gitrepo import GitRemote, git
 
 GW = "gateway.networking.k8s.io"
 PATTERNS = ["clusters/prod/payments/**/*.yaml"]
@@ -134,6 +134,17 @@ def test_read_before_fetch_and_bad_commit_are_git_errors(remote: GitRemote, tmp_
         src.read("0" * 40, patterns=["**"], default_namespace=None)
     with pytest.raises(GitError, match="is not in the cache"):
         src.read("--output=/tmp/x", patterns=["**"], default_namespace=None)
+
+
+def test_a_corrupt_cache_is_a_git_error_not_a_crash(remote: GitRemote, tmp_path: Path) -> None:
+    remote.commit({"a.yaml": route("a")})
+    src = source(remote, tmp_path)
+    sha = src.fetch()
+    # The blob of a.yaml vanishes from the cache while the commit and its tree are still there.
+    blob = git("ls-tree", sha, "a.yaml", cwd=src.path).split()[2]
+    (src.path / "objects" / blob[:2] / blob[2:]).unlink()
+    with pytest.raises(GitError, match=f"reading commit {sha[:12]}"):
+        src.read(sha, patterns=["**"], default_namespace=None)
 
 
 def test_cache_dir_that_is_not_a_repository_is_refused(remote: GitRemote, tmp_path: Path) -> None:
@@ -538,3 +549,32 @@ def test_failing_kustomize_is_skipped_with_its_error(
         "kustomize exited 1: Error: accumulating resources: missing.yaml"
     ]
     assert read.objects == []
+
+
+def test_kustomize_directories_share_one_export_of_the_commit(
+    remote: GitRemote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit is exported once per read, not once per kustomize directory."""
+    kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+    sha = remote.commit(
+        {
+            "apps/web/kustomization.yaml": kustomization,
+            "apps/web/route.yaml": route("web"),
+            "apps/api/kustomization.yaml": kustomization,
+            "apps/api/route.yaml": route("api"),
+        }
+    )
+    source(remote, tmp_path).fetch()
+    bin_dir = only_git_on_path(tmp_path, monkeypatch)
+    log = tmp_path / "renders.log"
+    fake = bin_dir / "kustomize"
+    fake.write_text(f'#!/bin/sh\necho "$2" >> {log}\n/bin/cat "$2/route.yaml"\n')
+    fake.chmod(0o755)
+    read = source(remote, tmp_path, environ=os.environ).read(
+        sha, patterns=["apps/**/*.yaml"], default_namespace="web"
+    )
+    assert read.skipped == [] and read.problems == []
+    assert sorted(o.key.name for o in read.objects) == ["api", "web"]
+    rendered = [Path(line) for line in log.read_text().splitlines()]
+    assert [p.name for p in rendered] == ["api", "web"]
+    assert len({p.parent.parent for p in rendered}) == 1  # one export root for both

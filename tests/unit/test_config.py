@@ -116,6 +116,14 @@ def test_env_overrides_database_url_and_git_cache(tmp_path: Path) -> None:
             "ignore[0]: an ignore rule needs paths, managers or both",
         ),
         ("- a\n- b\n", "expected a mapping at the top level"),
+        # YAML 1.1 reads 0123 as octal 83: a numeric ref is refused, never fetched as another ref
+        (
+            "repositories: [{name: r, url: u, ref: 0123}]\n",
+            "repositories[0].ref: expected a string",
+        ),
+        ("git: {timeout: true}\n", "git.timeout: expected a duration"),
+        ("git: {timeout: -5}\n", "git.timeout: expected a positive duration"),
+        ("schedule: {interval: 0s}\n", "schedule.interval: expected a positive duration"),
     ],
 )
 def test_errors_name_file_and_key_path(tmp_path: Path, text: str, expected: str) -> None:
@@ -132,3 +140,16 @@ def test_missing_file_and_invalid_yaml(tmp_path: Path) -> None:
     path = write(tmp_path, "teams:\n  - name: [unclosed\n")
     with pytest.raises(ConfigError, match=r"auditor\.yaml:\d+: invalid YAML"):
         load(path, environ={})
+
+
+def test_non_utf8_config_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "auditor.yaml"
+    path.write_bytes(b"teams: []\n# caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"auditor\.yaml:2: not UTF-8 text"):
+        load(path, environ={})
+
+
+@pytest.mark.parametrize("retention", ["0", "'0'", "0s", "0d"])
+def test_zero_retention_in_any_unit_keeps_everything(tmp_path: Path, retention: str) -> None:
+    settings = load(write(tmp_path, f"database: {{retention: {retention}}}\n"), environ={})
+    assert settings.database.retention_seconds is None

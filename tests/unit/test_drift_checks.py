@@ -275,6 +275,19 @@ def test_secret_string_data_equals_data_and_metadata_only_live() -> None:
     assert run([secret(data={"a": "eA=="})], [secret()]) == []  # live listed as metadata only
 
 
+def test_metadata_only_live_secret_is_compared_by_metadata_only() -> None:
+    """A Secret listed as PartialObjectMetadata has no ``type``: a TLS Secret in Git is not
+    drift against the ``Opaque`` default, but its labels still are compared."""
+    tls = secret(data={"tls.crt": "eA=="}, labels={"app": "web"})
+    tls |= {"type": "kubernetes.io/tls", "immutable": True}
+    assert run([tls], [secret(labels={"app": "web"})]) == []
+    [found] = run([tls], [secret(labels={"app": "api"})])
+    assert [c.path for c in found.changes] == ["metadata.labels.app"]
+    snapshot = secret(labels={"app": "web"}) | {"type": "Opaque"}  # a dump keeps the type
+    [found] = run([tls], [snapshot])
+    assert [c.path for c in found.changes] == ["immutable", "type"]
+
+
 # --- attribution and hiding ----------------------------------------------------------------------
 
 
@@ -707,3 +720,18 @@ def test_first_duplicate_git_object_wins() -> None:
     one, two = route(1), route(2)
     findings = run([one, two], [route(1)])
     assert findings == []
+
+
+def test_string_fields_that_look_like_numbers_are_compared_literally() -> None:
+    """A header match value changed from "1.10" to "1.1" is drift (not the same quantity)."""
+
+    def route(value: str) -> Body:
+        match = {"headers": [{"name": "x-version", "value": value}]}
+        return make(
+            "HTTPRoute", "r", {"parentRefs": [{"name": "gw"}], "rules": [{"matches": [match]}]}
+        )
+
+    [found] = run([route("1.10")], [route("1.1")])
+    assert [(c.path, c.desired, c.live) for c in found.changes] == [
+        ("spec.rules[0].matches[0].headers[name=x-version].value", "1.10", "1.1")
+    ]

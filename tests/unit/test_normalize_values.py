@@ -100,6 +100,17 @@ def test_label_values_are_literal() -> None:
     assert not equivalent({"v": "1"}, {"v": "1.0"}, LABELS)
 
 
+def test_schema_typed_strings_are_not_quantities() -> None:
+    """A CRD ``type: string`` field (a header value, a hostname) is compared literally:
+    "1.10" -> "1.1" is a real change, not the same quantity."""
+    text = compile_schema({"type": "string"})
+    assert not equivalent("1.10", "1.1", text)
+    assert not equivalent("010", "10", text)
+    assert not equivalent("1e3", "1000", text)
+    assert equivalent("1.10", "1.10", text)
+    assert equivalent("1000m", "1", QUANTITY)  # quantity fields still compare by amount
+
+
 @pytest.mark.parametrize("value", [None, {}, []])
 def test_empty_equals_absent(value: Any) -> None:
     assert is_empty(value)

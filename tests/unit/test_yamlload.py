@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from auditor.sources.yamlload import Document, Problem, load_documents
+from auditor.sources.yamlload import MAX_DEPTH, Document, Problem, load_documents
 
 GW = "gateway.networking.k8s.io"
 
@@ -212,6 +212,16 @@ def test_secret_values_are_dropped_only_from_core_secrets() -> None:
     assert docs[1].body["data"] == {"k": "v"}
 
 
+@pytest.mark.parametrize("api_version", ["V1", "v2", "v1beta1"])
+def test_secret_values_are_dropped_whatever_the_core_version(api_version: str) -> None:
+    """Any group-less apiVersion keys as the core Secret kind: its values are dropped too."""
+    text = (
+        f"apiVersion: {api_version}\nkind: Secret\nmetadata: {{name: s}}\ndata: {{k: c2VjcmV0}}\n"
+    )
+    docs, _, _ = load(text)
+    assert docs[0].body == {"apiVersion": api_version, "kind": "Secret", "metadata": {"name": "s"}}
+
+
 def test_json_is_read_with_json_semantics() -> None:
     text = '\ufeff{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "n": 1e5, "s": "\\ud83d\\ude00 \\/"}\n'
     docs, problems, _ = load(text)
@@ -251,3 +261,40 @@ def test_value_that_does_not_fit_its_tag_is_invalid_without_quoting_it(value: st
 def test_malformed_prefixed_numbers_stay_strings(value: str, expected: object) -> None:
     docs, problems, _ = load(f"apiVersion: v1\nkind: A\nmetadata: {{name: a}}\nv: {value}\n")
     assert problems == [] and docs[0].body["v"] == expected
+
+
+@pytest.mark.parametrize("metadata", ["foo", "[1]", "7"])
+def test_secret_with_malformed_metadata_loads_without_values(metadata: str) -> None:
+    """Scrubbing a Secret never crashes on a metadata that is not a mapping."""
+    text = f"apiVersion: v1\nkind: Secret\nmetadata: {metadata}\ndata: {{a: c2VjcmV0}}\n"
+    docs, problems, _ = load(text)
+    assert problems == []
+    assert [sorted(d.body) for d in docs] == [["apiVersion", "kind", "metadata"]]
+
+
+def test_json_nested_past_the_interpreter_limit_is_a_problem_not_a_crash() -> None:
+    first = '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}}\n'
+    docs, problems, _ = load(first + "[" * 100_000 + "]" * 100_000)
+    assert [d.body["metadata"]["name"] for d in docs] == ["a"]
+    assert [(p.check, p.line) for p in problems] == [("PDA-SRC-001", 2)]
+    assert "nesting too deep" in problems[0].message
+
+
+@pytest.mark.parametrize("style", ["json", "yaml"])
+def test_documents_nested_too_deep_for_later_steps_are_refused(style: str) -> None:
+    """Nesting that parses but would overflow the recursive normalization is PDA-SRC-002."""
+    levels = MAX_DEPTH + 5
+    deep = '{"a": ' * levels + "1" + "}" * levels
+    if style == "json":
+        text = f'{{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {{"name": "a"}}, "data": {deep}}}'
+    else:
+        text = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\ndata: {deep}\n"
+    docs, problems, _ = load(text)
+    assert docs == []
+    assert [(p.check, p.line) for p in problems] == [("PDA-SRC-002", 1)]
+    assert f"nested deeper than {MAX_DEPTH} levels" in problems[0].message
+    shallow = '{"a": ' * 20 + "1" + "}" * 20
+    assert (
+        len(load(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\ndata: {shallow}\n")[0])
+        == 1
+    )
