@@ -111,8 +111,8 @@ class Skipped:
     reason: str
     partial: bool = True
 
-    def as_dict(self) -> dict[str, str]:
-        return {"subject": self.subject, "reason": self.reason}
+    def as_dict(self) -> dict[str, Any]:
+        return {"subject": self.subject, "reason": self.reason, "partial": self.partial}
 
 
 class Severity(StrEnum):

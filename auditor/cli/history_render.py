@@ -161,7 +161,9 @@ def runs_table(records: Sequence[RunRecord]) -> None:
     table = new_table(f"{len(records)} run(s)", columns)
     for r in records:
         c = r.counts
-        skipped = "\n".join(escape(f"{s.subject}: {s.reason}") for s in r.skipped) or "-"
+        unread = [escape(f"{s.subject}: {s.reason}") for s in r.skipped if s.partial]
+        notes = len(r.skipped) - len(unread)
+        skipped = "\n".join([*unread, *([f"({notes} note(s))"] if notes else [])]) or "-"
         table.add_row(
             r.id, iso(r.started_at), human(r.duration_seconds), r.status, str(c.findings),
             str(c.opened), str(c.changed), str(c.reopened), str(c.resolved), skipped,

@@ -107,7 +107,10 @@ def _run_record(row: RunRow) -> RunRecord:
         finished_at=row.finished_at,
         status=row.status,
         revisions=row.revisions,
-        skipped=tuple(Skipped(subject=s["subject"], reason=s["reason"]) for s in row.skipped),
+        skipped=tuple(
+            Skipped(subject=s["subject"], reason=s["reason"], partial=s.get("partial", True))
+            for s in row.skipped
+        ),
         scope=row.scope,
         counts=counts,
     )

@@ -240,7 +240,11 @@ def test_runs_listing(seeded: Seeded, capsys: pytest.CaptureFixture[str]) -> Non
         "resolved": 1,
     }
     assert newest["skipped"] == [
-        {"subject": "cluster lab: security.istio.io/AuthorizationPolicy", "reason": "403 Forbidden"}
+        {
+            "subject": "cluster lab: security.istio.io/AuthorizationPolicy",
+            "reason": "403 Forbidden",
+            "partial": True,
+        }
     ]
     code, out, _ = _run(capsys, "runs", "--db", seeded.url, "--limit", "1")
     assert code == 0 and "run-3" in out and "run-1" not in out and "403 Forbidden" in out
