@@ -92,8 +92,10 @@ def _database(reader: ConfigReader, environ: Mapping[str, str]) -> DatabaseSetti
 def _cluster(reader: ConfigReader, base: Path) -> ClusterSettings:
     reader.check_keys({"name", "kubeconfig", "context", "snapshot"})
     snapshot = reader.get("snapshot", str)
-    if snapshot is not None and reader.get("kubeconfig", str) is not None:
-        raise reader.error("snapshot", "a cluster takes either snapshot or kubeconfig, not both")
+    if snapshot is not None and (reader.get("kubeconfig", str) or reader.get("context", str)):
+        raise reader.error(
+            "snapshot", "a cluster takes either snapshot or kubeconfig/context, not both"
+        )
     return ClusterSettings(
         name=reader.get("name", str, required=True),
         kubeconfig=reader.get("kubeconfig", str),
@@ -168,13 +170,15 @@ def _team_source(reader: ConfigReader) -> TeamSourceSettings:
 def _allowed_parent(reader: ConfigReader) -> AllowedParent:
     """``gateway: ns/name`` (or ``listenerset: ns/name``) with optional ``sections``."""
     reader.check_keys({"gateway", "listenerset", "sections"})
-    key = "listenerset" if reader.get("listenerset", str) else "gateway"
+    if "gateway" in reader.data and "listenerset" in reader.data:
+        raise reader.error(None, "an entry names either a gateway or a listenerset, not both")
+    key = "listenerset" if "listenerset" in reader.data else "gateway"
     ref = reader.get(key, str)
-    if not ref or ref.count("/") != 1:
+    namespace, _, name = (ref or "").partition("/")
+    if not namespace or not name or "/" in name:
         raise reader.error(
             key, "expected 'namespace/name' of a Gateway (or listenerset: namespace/name)"
         )
-    namespace, name = ref.split("/")
     return AllowedParent(
         namespace=namespace,
         name=name,

@@ -91,7 +91,8 @@ def versions(groups_doc: Body, group: str) -> list[str]:
         if isinstance(entry, dict) and entry.get("name") == group:
             listed = [v.get("version") for v in entry.get("versions") or [] if isinstance(v, dict)]
             versions = [str(v) for v in listed if v]
-            preferred = (entry.get("preferredVersion") or {}).get("version")
+            raw = entry.get("preferredVersion")
+            preferred = raw.get("version") if isinstance(raw, dict) else None
             return sorted(versions, key=lambda v: v != preferred)
     return []
 

@@ -231,7 +231,8 @@ def _list_pages(http: _Http, res: Resource, *, page_size: int, accept: str) -> l
         if not isinstance(raw, list):
             raise RequestFailed("unexpected list response: no items")
         items.extend(item for item in raw if isinstance(item, dict))
-        next_token = (page.get("metadata") or {}).get("continue") or None
+        meta = page.get("metadata")
+        next_token = (meta.get("continue") if isinstance(meta, dict) else None) or None
         if next_token is not None and next_token == token:
             raise RequestFailed("list did not advance: the same continue token came back")
         if next_token is None:

@@ -123,12 +123,14 @@ def _identify(
     if not isinstance(metadata, dict) or not isinstance(name, str) or not name:
         what = f"{where(doc.origin)}: {body['kind']} without a metadata.name string cannot be identified"
         return SourceProblem(check=INVALID_YAML, origin=doc.origin, message=what)
+    namespace = metadata.get("namespace")
+    if namespace is not None and not isinstance(namespace, str):
+        what = f"{where(doc.origin)}: {body['kind']} {name}: metadata.namespace is not a string"
+        return SourceProblem(check=INVALID_YAML, origin=doc.origin, message=what)
     if group_kind(body) in cluster_scoped:
         metadata.pop("namespace", None)
-    elif not metadata.get("namespace"):
+    elif not namespace:
         metadata["namespace"] = default_namespace
-    else:
-        metadata["namespace"] = str(metadata["namespace"])
     return KubeObject(key=key_of(body), body=body, origin=doc.origin)
 
 

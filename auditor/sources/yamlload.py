@@ -65,10 +65,33 @@ class _Loader(_SafeLoader):
     """Safe YAML 1.1 loading with JSON-compatible results."""
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        _refuse_duplicate_keys(node)
         mapping = super().construct_mapping(node, deep=deep)
         if all(type(k) is str for k in mapping):
             return mapping
         return {_key_text(k): v for k, v in mapping.items()}
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _refuse_duplicate_keys(node: MappingNode) -> None:
+    """kubectl (sigs.k8s.io/yaml) refuses a mapping that repeats a key; so do we, naming the line.
+
+    Merge keys (``<<``) may be overridden, as YAML allows, so only written keys are compared.
+    """
+    seen: set[str] = set()
+    for key_node, _ in node.value:
+        if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
+            continue
+        if key_node.value in seen:
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping",
+                node.start_mark,
+                f"found duplicate key {key_node.value!r}",
+                key_node.start_mark,
+            )
+        seen.add(key_node.value)
 
 
 def _as_text(loader: _Loader, node: ScalarNode) -> str:

@@ -104,6 +104,18 @@ def test_env_overrides_database_url_and_git_cache(tmp_path: Path) -> None:
             "teams[0].allowed_parents[0].gateway: expected 'namespace/name'",
         ),
         (
+            "teams: [{name: a, allowed_parents: [{gateway: /public}]}]\n",
+            "teams[0].allowed_parents[0].gateway: expected 'namespace/name'",
+        ),
+        (
+            "teams: [{name: a, allowed_parents: [{gateway: a/b, listenerset: a/c}]}]\n",
+            "teams[0].allowed_parents[0]: an entry names either",
+        ),
+        (
+            "clusters: [{name: a, snapshot: s.yaml, context: prod}]\n",
+            "clusters[0].snapshot: a cluster takes either snapshot",
+        ),
+        (
             "teams: [{name: a, namespace_selector: {team: 1}}]\n",
             "teams[0].namespace_selector.team: expected a string",
         ),

@@ -129,3 +129,14 @@ def test_absolute_paths_are_kept_as_given(tree: Path) -> None:
     assert result.objects[0].origin == Origin(
         repository="", commit="", path=str(tree / "m" / "a.yml"), line=1
     )
+
+
+def test_a_namespace_that_is_not_a_string_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "ns.yaml"
+    path.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: {x: 1}}\n")
+    result = read_manifests([str(path)])
+    assert not result.objects
+    (problem,) = result.problems
+    assert (
+        problem.check == "PDA-SRC-001" and "metadata.namespace is not a string" in problem.message
+    )

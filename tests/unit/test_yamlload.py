@@ -298,3 +298,18 @@ def test_documents_nested_too_deep_for_later_steps_are_refused(style: str) -> No
         len(load(f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\ndata: {shallow}\n")[0])
         == 1
     )
+
+
+def test_duplicate_keys_are_invalid_yaml_like_kubectl() -> None:
+    text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  name: b\n---\napiVersion: v1\nkind: Service\nmetadata: {name: c}\n"
+    docs, problems, _ = load_documents(text, path="dup.yaml")
+    assert [d.body["metadata"]["name"] for d in docs] == ["c"]
+    (problem,) = problems
+    assert problem.check == "PDA-SRC-001" and problem.line == 5
+    assert "duplicate key 'name'" in problem.message
+
+
+def test_merge_keys_may_be_overridden() -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nbase: &b {x: 1, y: 2}\ndata:\n  <<: *b\n  x: 3\n"
+    docs, problems, _ = load_documents(text, path="merge.yaml")
+    assert not problems and docs[0].body["data"] == {"x": 3, "y": 2}
