@@ -81,7 +81,7 @@ def build_demo(root: Path) -> Path:
     data = resources.files("auditor.demo") / "data"
     work = root / "work"
     with resources.as_file(data) as data_dir:
-        shutil.copytree(Path(data_dir) / "git", work)
+        shutil.copytree(Path(data_dir) / "git", work, copy_function=shutil.copyfile)
         shutil.copyfile(Path(data_dir) / "live.yaml", root / "live.yaml")
     _git("init", "--quiet", "--bare", "--initial-branch=main", str(root / "remote.git"), cwd=root)
     _git("init", "--quiet", "--initial-branch=main", cwd=work)
@@ -101,7 +101,9 @@ def commit_fix(root: Path) -> str:
     """The second act of the demo: the payments team fixes its drift in Git (and pushes)."""
     work = root / "work"
     with resources.as_file(resources.files("auditor.demo") / "data" / "fix") as fix_dir:
-        shutil.copytree(Path(fix_dir), work, dirs_exist_ok=True)
+        # Fresh mtimes: a same-size file with a copied (old, identical) mtime looks unchanged
+        # to git's stat check, and the fix would silently not be committed.
+        shutil.copytree(Path(fix_dir), work, dirs_exist_ok=True, copy_function=shutil.copyfile)
     _git("add", "-A", cwd=work)
     _git("commit", "--quiet", "-m", FIX_MESSAGE, cwd=work)
     _git("push", "--quiet", "origin", "main", cwd=work)
