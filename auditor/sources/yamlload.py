@@ -29,6 +29,10 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from auditor.sources.yamlguard import MAX_DEPTH, expanded_size, too_deep, unshare
+
+__all__ = ["INVALID_YAML", "MAX_DEPTH", "OVER_LIMITS", "Document", "Problem", "load_documents"]
+
 try:
     from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - PyYAML without libyaml
@@ -39,7 +43,6 @@ logger = logging.getLogger(__name__)
 INVALID_YAML = "PDA-SRC-001"
 OVER_LIMITS = "PDA-SRC-002"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-MAX_DEPTH = 128
 """Deepest nesting of maps and lists a document may have (real objects, CRDs included, stay far
 below); deeper ones are refused so that no later recursive step can overflow the stack."""
 
@@ -229,7 +232,7 @@ def _load_node(
     loader: _Loader, node: Node, result: _Result, max_nodes: int, *, guard: bool
 ) -> None:
     line = node.start_mark.line + 1
-    expanded, unique = _expanded_size(node) if guard else (0, 0)
+    expanded, unique = expanded_size(node) if guard else (0, 0)
     if expanded is None:
         result.problem(OVER_LIMITS, line, "document refused: recursive YAML alias")
         return
@@ -240,7 +243,7 @@ def _load_node(
     try:
         data = loader.construct_document(node)
         if expanded > unique:
-            data = _unshare(data)
+            data = unshare(data)
     except (yaml.YAMLError, RecursionError, ValueError, KeyError, TypeError, OverflowError) as e:
         _reset(loader)
         result.problem(INVALID_YAML, _error_line(e, None) or line, f"invalid YAML: {_describe(e)}")
@@ -254,49 +257,6 @@ def _reset(loader: _Loader) -> None:
     loader.recursive_objects = {}
     loader.state_generators = []
     loader.deep_construct = False
-
-
-def _children(node: Node) -> Iterator[Node]:
-    if isinstance(node, SequenceNode):
-        yield from node.value
-    elif isinstance(node, MappingNode):
-        for key, value in node.value:
-            yield key
-            yield value
-
-
-def _expanded_size(root: Node) -> tuple[int | None, int]:
-    """(nodes the document expands to, distinct nodes); None when an alias is recursive.
-
-    Memoised by node identity, so a billion-laughs document costs as much as its text.
-    """
-    sizes: dict[int, int] = {}
-    active: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        nid = id(node)
-        if done:
-            active.discard(nid)
-            sizes[nid] = 1 + sum(sizes[id(c)] for c in _children(node))
-        elif nid not in sizes:
-            active.add(nid)
-            stack.append((node, True))
-            for child in _children(node):
-                if id(child) in active:
-                    return None, len(sizes)
-                if id(child) not in sizes:
-                    stack.append((child, False))
-    return sizes[id(root)], len(sizes)
-
-
-def _unshare(data: Any) -> Any:
-    """A copy in which no dict or list is shared (aliases would otherwise alias mutations)."""
-    if isinstance(data, dict):
-        return {k: _unshare(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_unshare(v) for v in data]
-    return data
 
 
 def _error_line(error: BaseException, text: str | None) -> int | None:
@@ -335,27 +295,13 @@ def _is_object(data: Any) -> bool:
     )
 
 
-def _too_deep(data: Any) -> bool:
-    """True when maps and lists nest deeper than MAX_DEPTH (iterative, linear)."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        children = value.values() if isinstance(value, dict) else value
-        for child in children:
-            if isinstance(child, dict | list):
-                if depth >= MAX_DEPTH:
-                    return True
-                stack.append((child, depth + 1))
-    return False
-
-
 def _classify(data: Any, line: int, node: Node | None, result: _Result) -> None:
     if data is None:
         return
     if not _is_object(data):
         result.ignored += 1
         return
-    if _too_deep(data):
+    if too_deep(data):
         what = f"document refused: nested deeper than {MAX_DEPTH} levels"
         result.problem(OVER_LIMITS, line, what)
         return
