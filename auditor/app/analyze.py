@@ -19,7 +19,7 @@ from auditor.findings import apply_config, assign_teams, dedupe, sort_key
 from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS
 from auditor.model import Body, Finding, GroupKind, Severity, Skipped, TeamPolicy, View
 from auditor.normalize import SchemaRegistry
-from auditor.sources.files import read_manifests
+from auditor.sources.files import ManifestSet, read_manifests
 from auditor.teams import namespace_labels
 
 MANIFESTS_CLUSTER = "manifests"
@@ -78,21 +78,22 @@ def analyze(
         owned = {f.id: f for f in assign_teams(findings, teams=teams, labels=labels)}
         findings = [owned.get(f.id, f) for f in findings]
     skipped = builtin_schema_notes(schemas, MANIFESTS_CLUSTER, manifests.objects)
-    skipped += [
+    skipped += _input_notes(manifests)
+    result = apply_config(dedupe(findings), disabled=disabled, severities=severities or {})
+    return AnalyzeResult(findings=sorted(result, key=sort_key), skipped=skipped)
+
+
+def _input_notes(manifests: ManifestSet) -> list[Skipped]:
+    """Files that could not be read completely (partial), and ignored non-Kubernetes YAML."""
+    notes = [
         Skipped(subject=f"file {p.origin.path}", reason=p.message)
         for p in manifests.problems
         if p.check in INCOMPLETE_GIT_CHECKS
     ]
     if manifests.ignored:
-        skipped.append(
-            Skipped(
-                subject="input",
-                reason=f"{manifests.ignored} non-Kubernetes YAML document(s) ignored",
-                partial=False,
-            )
-        )
-    result = apply_config(dedupe(findings), disabled=disabled, severities=severities or {})
-    return AnalyzeResult(findings=sorted(result, key=sort_key), skipped=skipped)
+        reason = f"{manifests.ignored} non-Kubernetes YAML document(s) ignored"
+        notes.append(Skipped(subject="input", reason=reason, partial=False))
+    return notes
 
 
 def _crd_kind(crd: Body) -> GroupKind:
