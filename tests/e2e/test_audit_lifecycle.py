@@ -220,7 +220,7 @@ def only(findings: list[dict[str, Any]], check: str) -> dict[str, Any]:
 def test_three_audits_open_resolve_and_reopen(
     world: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, first = audit(world, capsys)
+    code, first = audit(world, capsys, "-vv", "--log-format", "json")  # debug logs checked too
     assert first["run"]["status"] == "complete", first["run"]["skipped"]
     assert code == 1
     drift = only(first["findings"], "PDA-DR-003")
@@ -285,6 +285,10 @@ def test_three_audits_open_resolve_and_reopen(
     assert drift["id"] in {f["id"] for f in history}
     dump = json.dumps(history) + json.dumps(shown)
     assert SECRET_VALUE not in dump
+    if world["db"].startswith("sqlite:///"):
+        database = Path(world["db"].removeprefix("sqlite:///"))
+        for file in database.parent.glob(database.name + "*"):  # the file and its WAL
+            assert SECRET_VALUE.encode() not in file.read_bytes()
 
 
 def test_forbidden_kind_makes_the_run_partial_and_resolves_nothing(
