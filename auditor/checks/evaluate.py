@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from auditor.checks.drift import DriftSettings, check_drift
-from auditor.checks.gateway import GatewaySettings, check_gateway
+from auditor.checks.gateway import GatewaySettings, check_gateway, check_grant_changes
 from auditor.kinds import GATEWAY_KINDS
 from auditor.model import (
     ClusterState,
@@ -66,6 +66,7 @@ def evaluate_cluster(
     git_view = build_state(live.cluster, View.GIT, live_objects, desired, schemas, live.observed)
     findings_live += check_gateway(live_view, settings=gateway)
     findings_git = check_gateway(git_view, settings=gateway)
+    findings_git += check_grant_changes(live_view, git_view, settings=gateway)
     return Evaluation(
         live=findings_live,
         git=findings_git,

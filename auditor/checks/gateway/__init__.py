@@ -4,7 +4,9 @@ Entry point ``check_gateway(state, settings=...)``. Builds the indexes once, eva
 parentRef once (``evaluate``), then derives the findings of each area: attachment (RT-002..006,
 RT-008, RT-009), org policy (RT-001), references and grants (RG-001..003, BE-001..003; RG-003 for
 XBackend and Envoy Gateway policy references, see ``policyrefs``), grant hygiene (RG-004..007),
-hostnames (HN), tenancy (TN) and status trust (ST, live view only).
+hostnames (HN), tenancy (TN), status trust (ST) and controller enforcement (RT-007, RG-008), the
+last two live view only. ``check_grant_changes(live, git, settings=...)`` compares two views for
+RG-009 (a Git change that breaks a reference the live cluster permits).
 GATEWAY_SEMANTICS.md is the rule book; each module documents the exact rule it implements.
 """
 
@@ -15,7 +17,9 @@ from collections.abc import Iterable
 
 from auditor.checks.gateway.attachment import attachment_findings
 from auditor.checks.gateway.context import Context
+from auditor.checks.gateway.enforcement import enforcement_findings
 from auditor.checks.gateway.evaluate import evaluate_all
+from auditor.checks.gateway.grant_changes import check_grant_changes
 from auditor.checks.gateway.grants import reference_findings
 from auditor.checks.gateway.hostnames import hostname_findings
 from auditor.checks.gateway.hygiene import hygiene_findings
@@ -27,7 +31,7 @@ from auditor.checks.gateway.tenancy import tenancy_findings
 from auditor.checks.gateway.topology import build_topology
 from auditor.model import ClusterState, Finding
 
-__all__ = ["GatewaySettings", "check_gateway"]
+__all__ = ["GatewaySettings", "check_gateway", "check_grant_changes"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +50,7 @@ def check_gateway(state: ClusterState, *, settings: GatewaySettings) -> list[Fin
         *hostname_findings(ctx, evaluations, topology),
         *tenancy_findings(ctx, topology),
         *status_findings(ctx, evaluations),
+        *enforcement_findings(ctx, references.refused),
     ]
     result = _unique(f for f in found if f is not None)
     logger.debug(

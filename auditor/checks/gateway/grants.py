@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.fields import as_int, as_list, as_map, as_str, spec
-from auditor.checks.gateway.index import REFERENCEGRANT, Grant
+from auditor.checks.gateway.index import REFERENCEGRANT, Grant, Index
 from auditor.checks.gateway.policyrefs import policy_references, policy_referrers
 from auditor.checks.gateway.refs import (
     Reference,
@@ -49,7 +49,7 @@ KNOWN_BACKEND_KINDS: frozenset[GroupKind] = frozenset(
 
 
 @dataclass(slots=True, kw_only=True)
-class _Target:
+class TargetRefs:
     """All references of one referrer to one target object."""
 
     first: Reference
@@ -71,37 +71,59 @@ class ReferenceResult:
 
     findings: list[Finding] = field(default_factory=list)
     used_grants: set[ResourceKey] = field(default_factory=set)
+    refused: list[TargetRefs] = field(default_factory=list)
+    """Cross-namespace (referrer, target) pairs no grant permits (even when RG-00x is disabled)."""
 
 
 def reference_findings(ctx: Context) -> ReferenceResult:
     result = ReferenceResult()
-    for route in ctx.index.routes:
-        prefs = route_parent_refs(route)
-        mesh_only = bool(prefs) and all(is_mesh_parent(p) for p in prefs)
-        for target in _grouped(backend_refs(route)):
-            _evaluate(ctx, result, target, mesh_only=mesh_only)
-    parents = [*ctx.index.gateways.values(), *ctx.index.listenersets.values()]
-    for parent in parents:
-        for target in _grouped(certificate_refs(parent)):
-            _evaluate(ctx, result, target, mesh_only=False)
-    for referrer in policy_referrers(ctx.index):
-        for target in _grouped(policy_references(referrer)):
-            _evaluate(ctx, result, target, mesh_only=False)
+    for target, mesh_only in grouped_references(ctx.index):
+        _evaluate(ctx, result, target, mesh_only=mesh_only)
     return result
 
 
-def _grouped(references: Iterator[Reference]) -> list[_Target]:
-    targets: dict[ResourceKey, _Target] = {}
+def grouped_references(index: Index) -> Iterator[tuple[TargetRefs, bool]]:
+    """Every (referrer, target) of the state with its references, and whether the referrer is a
+    mesh-only route (all parents Services, so it needs no grant)."""
+    for route in index.routes:
+        prefs = route_parent_refs(route)
+        mesh_only = bool(prefs) and all(is_mesh_parent(p) for p in prefs)
+        for target in _grouped(backend_refs(route)):
+            yield target, mesh_only
+    for parent in [*index.gateways.values(), *index.listenersets.values()]:
+        for target in _grouped(certificate_refs(parent)):
+            yield target, False
+    for referrer in policy_referrers(index):
+        for target in _grouped(policy_references(referrer)):
+            yield target, False
+
+
+def needs_grant(target: TargetRefs, *, mesh_only: bool) -> bool:
+    """A cross-namespace reference that only a ReferenceGrant can permit (not an unknown backend
+    kind, which is refused as InvalidKind first, and not from a mesh-only route)."""
+    reference = target.first
+    if not reference.cross_namespace or mesh_only:
+        return False
+    return not is_route_backend(reference) or reference.target.group_kind in KNOWN_BACKEND_KINDS
+
+
+def is_route_backend(reference: Reference) -> bool:
+    return not reference.certificate and not reference.policy
+
+
+def _grouped(references: Iterator[Reference]) -> list[TargetRefs]:
+    targets: dict[ResourceKey, TargetRefs] = {}
     for reference in references:
-        targets.setdefault(reference.target, _Target(first=reference)).add(reference)
+        targets.setdefault(reference.target, TargetRefs(first=reference)).add(reference)
     return list(targets.values())
 
 
-def _evaluate(ctx: Context, result: ReferenceResult, target: _Target, *, mesh_only: bool) -> None:
+def _evaluate(
+    ctx: Context, result: ReferenceResult, target: TargetRefs, *, mesh_only: bool
+) -> None:
     reference = target.first
     key = reference.target
-    route_backend = not reference.certificate and not reference.policy
-    if route_backend and key.group_kind not in KNOWN_BACKEND_KINDS:
+    if is_route_backend(reference) and key.group_kind not in KNOWN_BACKEND_KINDS:
         _emit(
             ctx,
             result,
@@ -117,12 +139,13 @@ def _evaluate(ctx: Context, result: ReferenceResult, target: _Target, *, mesh_on
         grants = matching_grants(ctx.index, reference)
         result.used_grants.update(g.key for g in grants)
         if not grants and not mesh_only:
+            result.refused.append(target)
             _refused(ctx, result, target)
             return
     _existence(ctx, result, target)
 
 
-def _refused(ctx: Context, result: ReferenceResult, target: _Target) -> None:
+def _refused(ctx: Context, result: ReferenceResult, target: TargetRefs) -> None:
     ref = target.first
     src = ref.referrer.key
     why = (
@@ -134,7 +157,7 @@ def _refused(ctx: Context, result: ReferenceResult, target: _Target) -> None:
     _emit(ctx, result, check, target, "RefNotPermitted", why)
 
 
-def _existence(ctx: Context, result: ReferenceResult, target: _Target) -> None:
+def _existence(ctx: Context, result: ReferenceResult, target: TargetRefs) -> None:
     ref = target.first
     key = ref.target
     if not ctx.index.observed(key.group_kind):
@@ -180,7 +203,7 @@ def _missing_ports(service: KubeObject, ports: set[int]) -> list[int]:
 
 
 def _emit(
-    ctx: Context, result: ReferenceResult, check: str, target: _Target, reason: str, why: str
+    ctx: Context, result: ReferenceResult, check: str, target: TargetRefs, reason: str, why: str
 ) -> None:
     ref = target.first
     where = ", ".join(target.fields[:3]) + (" …" if len(target.fields) > 3 else "")

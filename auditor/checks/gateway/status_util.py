@@ -10,6 +10,7 @@ from auditor.checks.gateway.evaluate import Evaluation
 from auditor.checks.gateway.fields import as_list, as_map, as_str, path
 from auditor.checks.gateway.index import LISTENERSET_KINDS
 from auditor.checks.gateway.refs import ParentRef, parse_parent_ref
+from auditor.model import KubeObject
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +41,22 @@ def same_parent(a: ParentRef, b: ParentRef) -> bool:
 
 def parent_statuses(ev: Evaluation) -> Iterator[Mapping[str, Any]]:
     """The ``status.parents`` entries (any controller) that are about ``ev.pref``."""
-    namespace = ev.referrer.key.namespace
-    for raw in as_list(path(ev.referrer.body, "status", "parents")):
-        entry = as_map(raw)
-        pref = parse_parent_ref(entry.get("parentRef"), index=0, namespace=namespace)
-        if same_parent(pref, ev.pref):
+    return statuses_of(ev.referrer, ev.pref)
+
+
+def statuses_of(route: KubeObject, wanted: ParentRef) -> Iterator[Mapping[str, Any]]:
+    """The ``status.parents`` entries (any controller) of ``route`` that are about ``wanted``."""
+    for pref, entry in status_entries(route):
+        if same_parent(pref, wanted):
             yield entry
+
+
+def status_entries(route: KubeObject) -> Iterator[tuple[ParentRef, Mapping[str, Any]]]:
+    """Every ``status.parents`` entry of ``route`` with its parentRef defaulted."""
+    namespace = route.key.namespace
+    for raw in as_list(path(route.body, "status", "parents")):
+        entry = as_map(raw)
+        yield parse_parent_ref(entry.get("parentRef"), index=0, namespace=namespace), entry
 
 
 def reported_accepted(ev: Evaluation) -> bool | None:
