@@ -34,7 +34,9 @@ def test_demo_shows_drift_attachment_grant_and_history(capsys: pytest.CaptureFix
     assert attachment["severity"] == "critical" and attachment["other_team"] == "platform"
     assert found[("PDA-RT-002", "shop/legacy")]["reason"] == "NotAllowedByListeners"
     assert found[("PDA-RG-001", "shop/search")]["reason"] == "RefNotPermitted"
-    assert found[("PDA-RG-008", "shop/search")]["severity"] == "critical", "the controller routes it anyway"
+    assert found[("PDA-RG-008", "shop/search")]["severity"] == "critical", (
+        "the controller routes it anyway"
+    )
     assert not [f for f in first if f["object"] and f["object"]["name"] == "storefront"], (
         "the argo-rollouts weight change is expected mutation"
     )
