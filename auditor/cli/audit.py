@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from auditor.app import AuditRequest, run_audit
+from auditor.app import AuditRequest
 from auditor.app.analyze import analyze
+from auditor.app.service import audit_and_store
 from auditor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL
 from auditor.cli.common import (
     F,
@@ -95,33 +96,6 @@ def _selected(settings: Settings, teams: Sequence[str], clusters: Sequence[str])
         clusters=frozenset(clusters) or None,
         live_snapshots={},
     )
-
-
-def audit_and_store(
-    settings: Settings, request: AuditRequest, db_url: str | None
-) -> tuple[AuditRun, RecordResult | None]:
-    """Run one audit and, unless ``db_url`` is None, record it (DESIGN §7) and apply
-    ``database.retention``.
-
-    The database is opened before any source is read: a database error means nothing was audited.
-    """
-    from auditor.store import RunScope, Store
-
-    if db_url is None:
-        return run_audit(settings, request=request), None
-    with Store.open(db_url, auto_migrate=settings.database.auto_migrate) as store:
-        run = run_audit(settings, request=request)
-        scope = RunScope(
-            clusters=request.clusters or frozenset(c.name for c in settings.clusters),
-            teams=request.teams,
-            disabled_checks=settings.disabled_checks,
-        )
-        recorded = store.record_run(run, scope=scope)
-        retention = settings.database.retention_seconds
-        if retention:
-            started = datetime.fromisoformat(run.started_at)
-            store.prune(older_than=started - timedelta(seconds=retention))
-        return run, recorded
 
 
 def lifecycle_summary(run: AuditRun, recorded: RecordResult | None) -> str:

@@ -12,9 +12,10 @@ from typing import Any
 import click
 
 from auditor.app import AuditRequest
+from auditor.app.service import audit_and_store
 from auditor.cli import EXIT_OK
 from auditor.cli import history_render as render
-from auditor.cli.audit import audit_and_store, lifecycle_summary
+from auditor.cli.audit import lifecycle_summary
 from auditor.cli.common import echo_json, logging_options, setup_logging
 from auditor.cli.output import emit
 from auditor.config import load
