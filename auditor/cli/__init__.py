@@ -23,9 +23,9 @@ def cli() -> None:
 
 
 def _register_commands() -> None:
-    from auditor.cli import audit, demo, history, misc
+    from auditor.cli import audit, demo, deploy, history, misc
 
-    for module in (audit, history, misc, demo):
+    for module in (audit, history, misc, demo, deploy):
         module.register(cli)
 
 
