@@ -64,7 +64,9 @@ def with_components(tmp_path: Path, overlay: str, components: tuple[str, ...]) -
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "resources": [str(rel / KUSTOMIZE.relative_to("/") / "overlays" / overlay)],
-        "components": [str(rel / KUSTOMIZE.relative_to("/") / "components" / c) for c in components],
+        "components": [
+            str(rel / KUSTOMIZE.relative_to("/") / "components" / c) for c in components
+        ],
     }
     (directory / "kustomization.yaml").write_text(yaml.safe_dump(doc))
     return directory
@@ -73,9 +75,7 @@ def with_components(tmp_path: Path, overlay: str, components: tuple[str, ...]) -
 def one(objects: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
     """The single object of ``kind`` (and ``name``) among ``objects``."""
     found = [
-        o
-        for o in objects
-        if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)
+        o for o in objects if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)
     ]
     assert len(found) == 1, f"expected one {kind} {name or ''}, found {len(found)}"
     return found[0]

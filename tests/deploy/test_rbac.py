@@ -96,7 +96,9 @@ def load_rules(path: Path, kind: str = "ClusterRole") -> list[dict[str, Any]]:
 
 def test_plural_matches_every_real_plural() -> None:
     plurals = {**gateway_plurals(), **KNOWN_PLURALS}
-    wrong = {str(gk): (rbac.plural(gk.kind), p) for gk, p in plurals.items() if rbac.plural(gk.kind) != p}
+    wrong = {
+        str(gk): (rbac.plural(gk.kind), p) for gk, p in plurals.items() if rbac.plural(gk.kind) != p
+    }
     assert not wrong
 
 
@@ -177,7 +179,9 @@ def test_rbac_follows_the_config(tmp_path: Path, capsys: pytest.CaptureFixture[s
     role, secret = [d for d in yaml.safe_load_all(out) if d]
     assert role["metadata"]["name"] == "audit"
     assert secret["metadata"]["name"] == "audit-secret-metadata"
-    resources = {(g, r) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]}
+    resources = {
+        (g, r) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]
+    }
     assert ("example.com", "widgets") in resources
     assert ("cilium.io", "ciliumnetworkpolicies") not in resources
     assert ("cilium.io", "ciliumclusterwidenetworkpolicies") in resources
@@ -199,7 +203,11 @@ def test_the_only_write_is_leases_in_the_auditors_own_namespace() -> None:
     assert "namespace" not in role["metadata"]  # the kustomization's namespace: its own
     assert role["rules"] == [rule.as_manifest() for rule in rbac.LEASE_RULES]
     assert role["rules"] == [
-        {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create", "get", "update"]}
+        {
+            "apiGroups": ["coordination.k8s.io"],
+            "resources": ["leases"],
+            "verbs": ["create", "get", "update"],
+        }
     ]
     (binding,) = [d for d in docs if d["kind"] == "RoleBinding"]
     assert binding["roleRef"] == {

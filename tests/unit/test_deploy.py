@@ -1,4 +1,5 @@
-"""The shipped RBAC is read-only, never grants Secrets, and covers every group the catalogue reads."""
+"""The shipped RBAC (deploy/kustomize/base, the one source of truth) is read-only, never grants
+Secrets, and covers every group the catalogue reads. tests/deploy/ checks it request by request."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import yaml
 
 from auditor.kinds import default_catalogue
 
-RBAC = Path(__file__).resolve().parents[2] / "deploy" / "rbac.yaml"
+RBAC = Path(__file__).resolve().parents[2] / "deploy" / "kustomize" / "base" / "clusterrole.yaml"
 
 
 def test_rbac_is_read_only_and_covers_the_catalogue() -> None:
