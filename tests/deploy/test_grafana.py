@@ -36,9 +36,7 @@ def panels(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 def queries(dash: dict[str, Any]) -> list[str]:
     """Every PromQL text of the dashboard: panel targets and template variable queries."""
     out = [t["expr"] for p in panels(dash["panels"]) for t in p.get("targets", [])]
-    for var in dash["templating"]["list"]:
-        if var["type"] == "query":
-            out.append(var["definition"])
+    out.extend(v["definition"] for v in dash["templating"]["list"] if v["type"] == "query")
     return out
 
 
