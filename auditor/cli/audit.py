@@ -28,6 +28,7 @@ from auditor.errors import UsageError
 from auditor.findings import at_or_above
 from auditor.model import AuditRun, Finding, Severity
 from auditor.store.types import EventType, RecordResult
+from auditor.textsafe import terminal_safe
 
 SEVERITIES = [s.value for s in Severity]
 
@@ -213,7 +214,7 @@ def analyze_command(
     )
     for note in result.skipped:
         if note.partial:
-            click.echo(f"error: {note.subject}: {note.reason}", err=True)
+            click.echo(terminal_safe(f"error: {note.subject}: {note.reason}"), err=True)
     emit(
         fmt=fmt,
         findings=result.findings,
