@@ -11,7 +11,7 @@ from typing import Any
 from auditor.cli.common import cell, console
 from auditor.model import Severity
 from auditor.store.types import RunRecord, StoredFinding, TeamStats, iso
-from auditor.textsafe import csv_safe
+from auditor.textsafe import csv_safe, terminal_safe
 
 SEVERITIES = [str(s) for s in Severity]
 CSV_COLUMNS = (
@@ -51,8 +51,15 @@ def to_csv(found: Sequence[StoredFinding]) -> str:
     for stored in found:
         row = stored.as_dict()
         row["object"] = object_label(row)
-        writer.writerow([csv_safe("" if row.get(c) is None else row[c]) for c in CSV_COLUMNS])
+        writer.writerow([_csv_cell(row.get(c)) for c in CSV_COLUMNS])
     return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell: control characters visible (CSV is read in terminals too), no formula."""
+    if value is None:
+        return ""
+    return csv_safe(terminal_safe(value) if isinstance(value, str) else value)
 
 
 def show(renderable: Any) -> None:
