@@ -173,15 +173,22 @@ ROUTE_DOC = f"apiVersion: {GW}/v1\nkind: HTTPRoute\nmetadata: {{name: ok, namesp
             r"snap.yaml:5: HTTPRoute whose metadata.name is not a non-empty string",
         ),
         (
-            ROUTE_DOC + f"---\napiVersion: {GW}/v1\nkind: HTTPRoute\nmetadata: {{name: r, namespace: 7}}\n",
+            ROUTE_DOC
+            + f"---\napiVersion: {GW}/v1\nkind: HTTPRoute\nmetadata: {{name: r, namespace: 7}}\n",
             r"snap.yaml:5: HTTPRoute whose metadata.namespace is not",
         ),
-        (ROUTE_DOC + f"---\napiVersion: {GW}/v1\nkind: HTTPRoute\n", r"snap.yaml:5: HTTPRoute whose metadata.name"),
+        (
+            ROUTE_DOC + f"---\napiVersion: {GW}/v1\nkind: HTTPRoute\n",
+            r"snap.yaml:5: HTTPRoute whose metadata.name",
+        ),
         (
             json.dumps({"apiVersion": "v1", "kind": "List", "items": [{"kind": "HTTPRoute"}]}),
             r"\(the first: JSON value 1, item 1\)",
         ),
-        ('{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}} [1]', "JSON value 2"),
+        (
+            '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}} [1]',
+            "JSON value 2",
+        ),
     ],
 )
 def test_invalid_documents_make_the_snapshot_an_error(
@@ -193,6 +200,8 @@ def test_invalid_documents_make_the_snapshot_an_error(
 
 
 def test_typed_list_items_without_type_are_objects(tmp_path: Path) -> None:
-    text = f"apiVersion: {GW}/v1\nkind: HTTPRouteList\nitems:\n- metadata: {{name: r, namespace: a}}\n"
+    text = (
+        f"apiVersion: {GW}/v1\nkind: HTTPRouteList\nitems:\n- metadata: {{name: r, namespace: a}}\n"
+    )
     state = load_snapshot(write(tmp_path, text), cluster="lab")
     assert [o["metadata"]["name"] for o in state.objects] == ["r"]
