@@ -13,6 +13,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
+from typing import Any
 
 import click
 
@@ -40,18 +41,29 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated
 
 
-def install_one_off_signal_handlers() -> None:
+_Handlers = dict[int, Any]
+
+
+def install_one_off_signal_handlers() -> _Handlers:
     """SIGINT raises KeyboardInterrupt (exit 130), SIGTERM raises :class:`Terminated` (exit 143).
 
-    :func:`main` calls this before running any command. A long-running command (``serve``)
-    replaces these by calling ``signal.signal`` with its own handlers (stop and exit 0) when it
-    starts; outside the main thread (tests) nothing is installed.
+    :func:`main` calls this before running any command and restores the returned previous
+    handlers afterwards. A long-running command (``serve``) replaces these by calling
+    ``signal.signal`` with its own handlers (stop and exit 0) when it starts; outside the main
+    thread nothing is installed.
     """
+    previous: _Handlers = {}
     try:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, _raise_terminated)
-    except ValueError:  # not the main thread
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
+        previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # pragma: no cover - not the main thread
         pass
+    return previous
+
+
+def _restore(handlers: _Handlers) -> None:
+    for signum, handler in handlers.items():
+        signal.signal(signum, handler)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,7 +82,14 @@ def _register_commands() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code. The one place errors are caught."""
     _register_commands()
-    install_one_off_signal_handlers()
+    previous = install_one_off_signal_handlers()
+    try:
+        return _run(argv)
+    finally:
+        _restore(previous)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
         result = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Exit as e:

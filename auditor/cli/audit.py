@@ -146,8 +146,9 @@ def audit_command(
 ) -> int:
     """One audit: Git vs live for the selected teams and clusters, all checks, stored and printed.
 
-    Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage/config/database error,
-    3 the run was partial (a source could not be read) unless --allow-partial.
+    Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage/config/database/internal
+    error, 3 the run was partial (a source could not be read) unless --allow-partial; 130 on
+    SIGINT, 143 on SIGTERM.
     """
     setup_logging(verbose, log_format)
     del no_notify  # notifications are not wired into one-off audits yet (see README)

@@ -103,7 +103,11 @@ def _format_option(*choices: str) -> Callable[[F], F]:
 @click.option(
     "--status", type=click.Choice(["open", "resolved", "all"]), default="open", show_default=True
 )
-@click.option("--since", default=None, help="Last seen within: 7d, 24h, 30m, or since 2026-11-01.")
+@click.option(
+    "--since",
+    default=None,
+    help="Last seen within: 7d, 24h, 2w, 1h30m (units s m h d w), or since 2026-11-01.",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @_format_option("table", "json", "csv")
 def history_command(

@@ -33,6 +33,9 @@ def _resolved(settings: Settings) -> dict[str, Any]:
     for repo in resolved.get("repositories") or ():
         if isinstance(repo.get("url"), str):
             repo["url"] = mask_url(repo["url"])
+    slack = resolved.get("slack") or {}
+    if isinstance(slack.get("base_url"), str):
+        slack["base_url"] = mask_url(slack["base_url"])
     resolved["schedule"]["resolved"] = _schedule(settings)
     return resolved
 

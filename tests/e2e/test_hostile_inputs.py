@@ -447,3 +447,27 @@ def test_analyze_source_findings_are_view_manifests(
     assert "PDA-SRC-001" in {f["check"] for f in findings}
     assert {f["view"] for f in findings} == {"manifests"}
     assert code == 3
+
+
+@pytest.mark.parametrize(
+    ("interrupt", "expected", "said"),
+    [
+        (lambda: signal.raise_signal(signal.SIGTERM), 143, "terminated\n"),
+        (lambda: signal.raise_signal(signal.SIGINT), 130, "\ninterrupted\n"),
+        (lambda: (_ for _ in ()).throw(EOFError()), 2, "\naborted\n"),
+    ],
+)
+def test_signals_in_process_restore_the_handlers(
+    tmp_path: Path,
+    repo: GitRemote,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: Any,
+    interrupt: Any,
+    expected: int,
+    said: str,
+) -> None:
+    monkeypatch.setattr("auditor.app.service.run_audit", lambda *a, **k: interrupt())
+    before = signal.getsignal(signal.SIGTERM)
+    code, out, err = run(capsys, "audit", "--config", str(write_config(tmp_path, repo)))
+    assert (code, out, err) == (expected, "", said)
+    assert signal.getsignal(signal.SIGTERM) is before
