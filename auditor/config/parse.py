@@ -36,6 +36,7 @@ TOP_KEYS = {
 DATABASE_ENV = "AUDITOR_DATABASE_URL"
 DATABASE_SCHEMES = {"sqlite", "sqlite+pysqlite", "postgres", "postgresql", "postgresql+psycopg"}
 _ENV_REFERENCE = re.compile(r"\$\{[^}]*\}")
+_SUNDAY_7 = re.compile(r"(?<![0-9])7(?![0-9])")
 
 
 def parse_settings(root: ConfigReader, *, path: Path, environ: Mapping[str, str]) -> Settings:
@@ -280,12 +281,14 @@ def _schedule(reader: ConfigReader) -> ScheduleSettings:
 def cron_problem(expression: str) -> str | None:
     """Why APScheduler's own crontab parser refuses ``expression`` (None when it accepts it).
 
-    The scheduler builds its trigger with the same call, so what passes here also runs there.
+    Crontab allows 7 for Sunday in the day-of-week field where APScheduler stops at 6; both mean
+    a valid last day, so 7 is read as 6 for this check (the scheduler translates weekdays itself).
     """
     from apscheduler.triggers.cron import CronTrigger  # the scheduler's dependency, loaded lazily
 
+    *fields, weekday = expression.split()
     try:
-        CronTrigger.from_crontab(expression, timezone="UTC")
+        CronTrigger.from_crontab(" ".join([*fields, _SUNDAY_7.sub("6", weekday)]), timezone="UTC")
     except (ValueError, TypeError) as e:
         return str(e)
     return None

@@ -471,3 +471,19 @@ def test_signals_in_process_restore_the_handlers(
     code, out, err = run(capsys, "audit", "--config", str(write_config(tmp_path, repo)))
     assert (code, out, err) == (expected, "", said)
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_symlink_loop_is_named_as_a_loop(
+    tmp_path: Path, repo: GitRemote, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.symlink("ping.yaml", "pong.yaml")
+    repo.symlink("pong.yaml", "ping.yaml")
+    repo.commit(message="a loop")
+    config = write_config(tmp_path, repo)
+    code, out, err = run(capsys, "audit", "--config", str(config), "--format", "json")
+    messages = {f["message"] for f in json.loads(out)["findings"] if f["check"] == "PDA-SRC-003"}
+    assert messages == {
+        "ping.yaml: symlink to 'pong.yaml' is a symlink loop (it never reaches a file); not followed",
+        "pong.yaml: symlink to 'ping.yaml' is a symlink loop (it never reaches a file); not followed",
+    }
+    assert code == 3 and "outside the repository" not in out + err

@@ -203,3 +203,9 @@ def test_durations_accept_weeks_compounds_and_the_bound(
 ) -> None:
     settings = load(write(tmp_path, f"database: {{retention: {given}}}\n"), environ={})
     assert settings.database.retention_seconds == seconds
+
+
+@pytest.mark.parametrize("cron", ["*/5 * * * *", "0 3 * * 7", "0 3 * * 5-7", "0 17 * * mon-fri"])
+def test_valid_crontab_expressions_pass(tmp_path: Path, cron: str) -> None:
+    settings = load(write(tmp_path, f"schedule: {{cron: '{cron}'}}\n"), environ={})
+    assert settings.schedule.cron == cron and settings.schedule.interval_seconds is None
