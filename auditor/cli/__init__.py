@@ -114,7 +114,8 @@ def _run(argv: Sequence[str] | None) -> int:
         logger.debug("internal error", exc_info=True, extra={"action": "cli"})
         first = (str(e).strip().splitlines() or [""])[0][:300]
         detail = f"{type(e).__name__}: {first}" if first else type(e).__name__
-        click.echo(f"internal error: {mask_secrets_in(detail)}; run with -vv for details", err=True)
+        safe = terminal_safe(mask_secrets_in(detail))
+        click.echo(f"internal error: {safe}; run with -vv for details", err=True)
         return EXIT_ERROR
     return int(result) if isinstance(result, int) else EXIT_OK
 
