@@ -86,12 +86,13 @@ def _read_only_connector(path: str) -> Any:
     uri = f"file:{quote(path)}?mode=ro"
 
     def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
         try:
-            connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            return connection
         except sqlite3.OperationalError:
+            connection.close()
             return sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False)
+        return connection
 
     return connect
 
