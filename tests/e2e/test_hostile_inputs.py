@@ -487,3 +487,14 @@ def test_symlink_loop_is_named_as_a_loop(
         "pong.yaml: symlink to 'ping.yaml' is a symlink loop (it never reaches a file); not followed",
     }
     assert code == 3 and "outside the repository" not in out + err
+
+
+def test_read_command_on_an_empty_database_neither_initializes_nor_reports_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    code, out, err = run(capsys, "history", "--db", f"sqlite:///{empty}")
+    assert code == 2 and out == ""
+    assert "the database holds no auditor history yet (run `auditor audit` first)" in err
+    assert empty.stat().st_size == 0
