@@ -14,7 +14,7 @@ import click
 
 from auditor import config as config_mod
 from auditor.redact import mask_secrets_in
-from auditor.textsafe import terminal_safe
+from auditor.textsafe import CAP_BYTES, cap_value, terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -128,11 +128,13 @@ def echo_json(data: Any) -> None:
 
 
 def cell(text: object, *, multiline: bool = False) -> str:
-    """``text`` for a rich table cell or line: control characters made visible
-    (``textsafe.terminal_safe``) and rich markup escaped. Every table cell goes through here."""
+    """``text`` for a rich table cell or line: capped (``textsafe.cap_value``, e.g. a huge object
+    name from Git), control characters made visible (``textsafe.terminal_safe``) and rich markup
+    escaped. Every table cell goes through here."""
     from rich.markup import escape
 
-    return escape(terminal_safe(str(text), multiline=multiline))
+    capped = cap_value(str(text), limit=2 * CAP_BYTES)  # room for values capped in findings
+    return escape(terminal_safe(capped, multiline=multiline))
 
 
 def console(*, stderr: bool = False) -> Any:

@@ -498,3 +498,14 @@ def test_read_command_on_an_empty_database_neither_initializes_nor_reports_nothi
     assert code == 2 and out == ""
     assert "the database holds no auditor history yet (run `auditor audit` first)" in err
     assert empty.stat().st_size == 0
+
+
+def test_huge_object_name_is_capped_in_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "n" * 100_000
+    route = ROUTE.replace("name: web, namespace", f"name: {name}, namespace")
+    (tmp_path / "route.yaml").write_text(route)
+    code, out, _ = run(capsys, "analyze", str(tmp_path / "route.yaml"))
+    assert code == 1 and "truncated" in out
+    assert len(out) < 60_000  # uncapped, every cell and message naming it holds 100 kB
