@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
 from auditor.model import Body, GroupKind
 
@@ -130,3 +131,14 @@ def secret_metadata(item: Body) -> Body:
             k: v for k, v in annotations.items() if k not in SECRET_UNSAFE_ANNOTATIONS
         }
     return {"apiVersion": "v1", "kind": "Secret", "metadata": meta}
+
+
+POD_METADATA_FIELDS = ("name", "namespace", "uid", "labels", "annotations", "ownerReferences")
+
+
+def pod_metadata(item: Body) -> Body:
+    """A Pod reduced to the metadata the mesh checks read: identity, labels, annotations, owners."""
+    raw = item.get("metadata")
+    meta: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    kept = {k: meta[k] for k in POD_METADATA_FIELDS if k in meta}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": kept}
