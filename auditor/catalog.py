@@ -67,6 +67,30 @@ SRC_001 = "PDA-SRC-001"
 SRC_002 = "PDA-SRC-002"
 SRC_003 = "PDA-SRC-003"
 SRC_004 = "PDA-SRC-004"
+AZ_001 = "PDA-AZ-001"
+AZ_002 = "PDA-AZ-002"
+AZ_003 = "PDA-AZ-003"
+AZ_004 = "PDA-AZ-004"
+AZ_005 = "PDA-AZ-005"
+AZ_006 = "PDA-AZ-006"
+AZ_007 = "PDA-AZ-007"
+AZ_008 = "PDA-AZ-008"
+MT_001 = "PDA-MT-001"
+MT_002 = "PDA-MT-002"
+MT_003 = "PDA-MT-003"
+MT_004 = "PDA-MT-004"
+MT_005 = "PDA-MT-005"
+AM_001 = "PDA-AM-001"
+AM_002 = "PDA-AM-002"
+AM_003 = "PDA-AM-003"
+AM_004 = "PDA-AM-004"
+AM_005 = "PDA-AM-005"
+AM_007 = "PDA-AM-007"
+CI_002 = "PDA-CI-002"
+LK_002 = "PDA-LK-002"
+LK_004 = "PDA-LK-004"
+LK_005 = "PDA-LK-005"
+PA_001 = "PDA-PA-001"
 
 C, S = Category, Severity
 
@@ -218,6 +242,115 @@ _ENTRIES: tuple[tuple[str, Category, Severity, str], ...] = (
     (SRC_002, C.SOURCE, S.HIGH, "Git file or document over the configured limits"),
     (SRC_003, C.SOURCE, S.HIGH, "Symlink leaving the repository"),
     (SRC_004, C.SOURCE, S.HIGH, "Two Git documents with the same object key"),
+    (
+        AZ_001,
+        C.MESH_SECURITY,
+        S.MEDIUM,
+        "AuthorizationPolicy selector matches no workload (IST0127)",
+    ),
+    (
+        AZ_002,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "AuthorizationPolicy targetRefs to a missing Service/ServiceEntry/Gateway/GatewayClass",
+    ),
+    (
+        AZ_003,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "AuthorizationPolicy target not bound to a waypoint (AncestorNotBound)",
+    ),
+    (
+        AZ_004,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "AuthorizationPolicy with HTTP attributes enforced by ztunnel",
+    ),
+    (
+        AZ_005,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "Action unsupported by ztunnel (CUSTOM/AUDIT) or dry-run in ambient",
+    ),
+    (
+        AZ_006,
+        C.MESH_SECURITY,
+        S.LOW,
+        "Source namespace or principal service account does not exist",
+    ),
+    (
+        AZ_007,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "Team namespace without a baseline allow-nothing AuthorizationPolicy",
+    ),
+    (
+        AZ_008,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "Waypoint-bound L7 policy that callers can bypass (no ztunnel policy limiting callers to the waypoint)",
+    ),
+    (
+        MT_001,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "PeerAuthentication PERMISSIVE or DISABLE (critical mesh-wide)",
+    ),
+    (MT_002, C.MESH_SECURITY, S.HIGH, "portLevelMtls relaxes a STRICT policy"),
+    (
+        MT_003,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "Enrolled namespace not STRICT by inheritance (no mesh or namespace STRICT policy)",
+    ),
+    (
+        MT_004,
+        C.MESH_SECURITY,
+        S.MEDIUM,
+        "PeerAuthentication with selector in the root namespace (ignored)",
+    ),
+    (
+        MT_005,
+        C.MESH_SECURITY,
+        S.MEDIUM,
+        "PeerAuthentication DISABLE in an ambient namespace (unsupported)",
+    ),
+    (
+        AM_001,
+        C.MESH_SECURITY,
+        S.CRITICAL,
+        "Namespace ambient in Git but live lacks or changed istio.io/dataplane-mode",
+    ),
+    (AM_002, C.MESH_SECURITY, S.HIGH, "Workload opted out of ambient outside the exception list"),
+    (
+        AM_003,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "use-waypoint names a missing waypoint, not a waypoint, or one with the wrong waypoint-for",
+    ),
+    (AM_004, C.MESH_SECURITY, S.HIGH, "L7 configuration on an ambient target with no waypoint"),
+    (
+        AM_005,
+        C.MESH_SECURITY,
+        S.MEDIUM,
+        "L7 AuthorizationPolicy/RequestAuthentication in an ambient namespace without targetRefs",
+    ),
+    (AM_007, C.MESH_SECURITY, S.MEDIUM, "Conflicting injection/dataplane labels (IST0123)"),
+    (CI_002, C.MESH_SECURITY, S.HIGH, "Team namespace with pods outside Cilium default deny"),
+    (LK_002, C.MESH_SECURITY, S.HIGH, "Permissive Linkerd default-inbound-policy"),
+    (LK_004, C.MESH_SECURITY, S.MEDIUM, "Linkerd AuthorizationPolicy targetRef missing"),
+    (
+        LK_005,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "requiredAuthenticationRefs names a missing MeshTLSAuthentication/NetworkAuthentication",
+    ),
+    (
+        PA_001,
+        C.DANGLING_REFERENCE,
+        S.MEDIUM,
+        "Policy targetRef resolves to nothing (incl. bad sectionName)",
+    ),
 )
 
 CHECKS: dict[str, CheckInfo] = {
@@ -240,6 +373,31 @@ _SERVICE = GroupKind("", "Service")
 _SECRET = GroupKind("", "Secret")
 _NAMESPACE = GroupKind("", "Namespace")
 
+_ISTIO_SEC = "security.istio.io"
+_AP = GroupKind(_ISTIO_SEC, "AuthorizationPolicy")
+_PEERAUTHN = GroupKind(_ISTIO_SEC, "PeerAuthentication")
+_SERVICEENTRY = GroupKind("networking.istio.io", "ServiceEntry")
+_GATEWAY = GroupKind(_GW, "Gateway")
+_GATEWAYCLASS = GroupKind(_GW, "GatewayClass")
+_SERVICEACCOUNT = GroupKind("", "ServiceAccount")
+_PODS = frozenset(
+    {
+        GroupKind("", "Pod"),
+        *(GroupKind("apps", k) for k in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")),
+        GroupKind("batch", "Job"),
+        GroupKind("batch", "CronJob"),
+    }
+)
+_WAYPOINTS = frozenset({_SERVICE, _SERVICEENTRY, _GATEWAY, _GATEWAYCLASS, _NAMESPACE})
+_CILIUM = frozenset(
+    {
+        GroupKind("cilium.io", "CiliumNetworkPolicy"),
+        GroupKind("cilium.io", "CiliumClusterwideNetworkPolicy"),
+        GroupKind("networking.k8s.io", "NetworkPolicy"),
+    }
+)
+_LINKERD = "policy.linkerd.io"
+
 _INPUTS: dict[str, frozenset[GroupKind]] = {
     **dict.fromkeys(
         (RT_001, RT_002, RT_003, RT_004, RT_005, RT_006, RT_007, RT_008, RT_009),
@@ -253,6 +411,21 @@ _INPUTS: dict[str, frozenset[GroupKind]] = {
     BE_003: frozenset({_GRANT, _SECRET}),
     ST_003: _PARENTS,
     ST_004: _PARENTS | {_GRANT, _SERVICE},
+    AZ_001: _PODS | {_NAMESPACE},
+    AZ_002: frozenset({_SERVICE, _SERVICEENTRY, _GATEWAY, _GATEWAYCLASS}),
+    AZ_003: _WAYPOINTS,
+    **dict.fromkeys((AZ_004, AZ_005, AM_002, AM_005, MT_005, AM_001), frozenset({_NAMESPACE})),
+    AZ_006: frozenset({_NAMESPACE, _SERVICEACCOUNT}),
+    AZ_007: frozenset({_NAMESPACE, _AP}),
+    AZ_008: _WAYPOINTS | _PODS | {_AP},
+    MT_003: frozenset({_NAMESPACE, _PEERAUTHN}),
+    AM_003: frozenset({_GATEWAY, _GATEWAYCLASS}),
+    AM_004: _WAYPOINTS | _PODS,
+    CI_002: _PODS | _CILIUM | {_NAMESPACE},
+    LK_004: frozenset({GroupKind(_LINKERD, "Server"), GroupKind(_LINKERD, "HTTPRoute")}),
+    LK_005: frozenset(
+        {GroupKind(_LINKERD, "MeshTLSAuthentication"), GroupKind(_LINKERD, "NetworkAuthentication")}
+    ),
 }
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from auditor.checks.common.settings import PolicySettings
 from auditor.checks.drift import DriftSettings, check_drift
-from auditor.checks.families import check_changes, check_policies
+from auditor.checks.families import check_changes, check_policies, policy_notes
 from auditor.kinds import GATEWAY_KINDS, MESH_MARKERS
 from auditor.kinds import INPUT_KINDS as _INPUT_KINDS
 from auditor.model import (
@@ -52,6 +52,7 @@ def evaluate_cluster(
     drift: DriftSettings,
     disabled: frozenset[str],
     now: datetime,
+    ambient_exceptions: tuple[str, ...] = (),
 ) -> Evaluation:
     """Drift plus policy findings of one cluster, per view, with schema notes."""
     schemas = SchemaRegistry.from_crds(live.crds)
@@ -68,7 +69,9 @@ def evaluate_cluster(
         schemas=schemas,
         settings=drift,
     )
-    policy = PolicySettings(teams=teams, disabled=disabled, now=now)
+    policy = PolicySettings(
+        teams=teams, disabled=disabled, now=now, ambient_exceptions=ambient_exceptions
+    )
     live_view = build_state(live.cluster, View.LIVE, live_objects, (), schemas, live.observed)
     git_view = build_state(live.cluster, View.GIT, live_objects, desired, schemas, live.observed)
     findings_live += check_policies(live_view, policy)
@@ -77,7 +80,10 @@ def evaluate_cluster(
     return Evaluation(
         live=findings_live,
         git=findings_git,
-        notes=builtin_schema_notes(schemas, live.cluster, (*live_objects, *desired)),
+        notes=[
+            *builtin_schema_notes(schemas, live.cluster, (*live_objects, *desired)),
+            *policy_notes(live_view),
+        ],
     )
 
 

@@ -1,0 +1,66 @@
+"""The evaluation context of the mesh check modules: the shared ``CheckContext`` (the Finding
+factory and ownership lookups) plus the mesh index and settings.
+
+A check whose catalogue inputs (``auditor.catalog.inputs``) were not all observed in the state
+produces nothing: it cannot tell "absent" from "not read".
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from dataclasses import dataclass
+
+from auditor.catalog import inputs
+from auditor.checks.common.context import CheckContext
+from auditor.checks.mesh.index import MeshIndex
+from auditor.checks.mesh.settings import MeshSettings
+from auditor.model import Finding, KubeObject, Ref, Severity
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_NAMESPACES = ("kube-*", "istio-system", "linkerd*", "cilium*")
+"""Never team namespaces (MESH_SEMANTICS §4), besides the Istio root namespace."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeshContext(CheckContext):
+    index: MeshIndex
+    settings: MeshSettings
+
+    @classmethod
+    def of(cls, index: MeshIndex, settings: MeshSettings) -> MeshContext:
+        return cls(
+            state=index.state,
+            teams=settings.teams,
+            disabled=settings.disabled,
+            ns_labels=index.ns_labels,
+            index=index,
+            settings=settings,
+        )
+
+    def evaluable(self, check: str) -> bool:
+        return self.enabled(check) and inputs(check) <= self.state.observed
+
+    def mesh_finding(
+        self,
+        check: str,
+        obj: KubeObject,
+        message: str,
+        *,
+        ref: Ref | None = None,
+        severity: Severity | None = None,
+    ) -> Finding | None:
+        """A finding, or None when the check is disabled or its inputs were not observed."""
+        if not self.evaluable(check):
+            return None
+        other = ref.namespace if ref is not None and ref.namespace else None
+        return self.finding(check, obj, message, ref=ref, severity=severity, other_namespace=other)
+
+    def team_namespace(self, namespace: str) -> bool:
+        """Owned by a team and not a system namespace (MESH_SEMANTICS §4)."""
+        if namespace == self.index.meshes.root_namespace:
+            return False
+        if any(fnmatch.fnmatchcase(namespace, p) for p in SYSTEM_NAMESPACES):
+            return False
+        return self.team_of_ns(namespace) is not None
