@@ -135,10 +135,13 @@ class MeshIndex:
         return POD in self.state.observed and self.state.observed >= _WORKLOADS
 
     def service_account_exists(self, namespace: str, name: str) -> bool:
-        """``default`` exists in every existing namespace (MESH_SEMANTICS §1)."""
+        """``default`` exists in every existing namespace (MESH_SEMANTICS §1); so does the
+        ServiceAccount istiod's deployment controller creates for a Gateway it deploys (named
+        after the Gateway: the waypoint identity)."""
         if name == "default":
             return namespace in self.namespaces or not self.observed(NAMESPACE)
-        return (namespace, name) in self.service_accounts
+        gateway = ResourceKey(GATEWAY.group, GATEWAY.kind, namespace, name)
+        return (namespace, name) in self.service_accounts or gateway in self.state.objects
 
 
 def build_index(state: ClusterState) -> MeshIndex:
