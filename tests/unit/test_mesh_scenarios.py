@@ -27,9 +27,7 @@ SCENARIOS = sorted(DATA.glob("*.yaml"))
 
 def mesh_state(header: Mapping[str, Any], bodies: list[dict[str, Any]], name: str) -> ClusterState:
     state = build_state(header, bodies, name)
-    unobserved = {
-        GroupKind(*text.rpartition("/")[::2]) for text in header.get("unobserved", ())
-    }
+    unobserved = {GroupKind(*text.rpartition("/")[::2]) for text in header.get("unobserved", ())}
     observed = (state.observed | set(MESH_KINDS) | set(POLICY_KINDS)) - unobserved
     return dataclasses.replace(state, observed=frozenset(observed))
 
