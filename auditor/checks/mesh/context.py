@@ -1,8 +1,11 @@
 """The evaluation context of the mesh check modules: the shared ``CheckContext`` (the Finding
 factory and ownership lookups) plus the mesh index and settings.
 
-A check whose catalogue inputs (``auditor.catalog.inputs``) were not all observed in the state
-produces nothing: it cannot tell "absent" from "not read".
+A check produces nothing when one of its catalogue inputs (``auditor.catalog.inputs``) that it
+reads wholesale — Namespaces, Pods and workloads, ServiceAccounts, the policies it looks for — was
+not observed: it cannot tell "absent" from "not read". Kinds it only looks up by reference
+(Services, ServiceEntries, Gateways…) are judged per reference instead: a kind no cluster serves
+is never observed, and a reference to it is simply not judged.
 """
 
 from __future__ import annotations
@@ -13,11 +16,17 @@ from dataclasses import dataclass
 
 from auditor.catalog import inputs
 from auditor.checks.common.context import CheckContext
-from auditor.checks.mesh.index import MeshIndex
+from auditor.checks.mesh.index import AUTHORIZATION_POLICY, PEER_AUTHENTICATION, MeshIndex
 from auditor.checks.mesh.settings import MeshSettings
-from auditor.model import Finding, KubeObject, Ref, Severity
+from auditor.kinds import NAMESPACE, POD, SERVICEACCOUNT, WORKLOAD_KINDS
+from auditor.model import Finding, GroupKind, KubeObject, Ref, Severity
 
 logger = logging.getLogger(__name__)
+
+WHOLESALE: frozenset[GroupKind] = frozenset(
+    {NAMESPACE, POD, SERVICEACCOUNT, *WORKLOAD_KINDS, AUTHORIZATION_POLICY, PEER_AUTHENTICATION}
+)
+"""Kinds whose absence a check reads as "there is none" (see the module docstring)."""
 
 SYSTEM_NAMESPACES = ("kube-*", "istio-system", "linkerd*", "cilium*")
 """Never team namespaces (MESH_SEMANTICS §4), besides the Istio root namespace."""
@@ -40,7 +49,7 @@ class MeshContext(CheckContext):
         )
 
     def evaluable(self, check: str) -> bool:
-        return self.enabled(check) and inputs(check) <= self.state.observed
+        return self.enabled(check) and inputs(check) & WHOLESALE <= self.state.observed
 
     def mesh_finding(
         self,

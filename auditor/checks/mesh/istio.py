@@ -175,9 +175,12 @@ def binding(index: MeshIndex, obj: KubeObject, labels: Mapping[str, str]) -> Bin
 
 
 def binding_problem(index: MeshIndex, bound: Binding, traffic: Traffic) -> str | None:
-    """Why ``bound`` does not work for ``traffic`` (None: it works)."""
+    """Why ``bound`` does not work for ``traffic`` (None: it works, or Gateways were not read
+    and it cannot be judged)."""
     gateway = index.get(bound.gateway)
     where = f"{bound.gateway.namespace}/{bound.gateway.name}"
+    if gateway is None and not index.observed(GATEWAY):
+        return None
     if gateway is None:
         return f"waypoint {where} does not exist"
     if not is_waypoint(index, gateway):
