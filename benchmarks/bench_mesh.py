@@ -181,9 +181,12 @@ def run(scale: float) -> tuple[int, float, int]:
     state = ClusterState(cluster="bench", view=View.GIT, objects=objects, observed=observed)
     teams = tuple(TeamPolicy(name=f"t{t}", namespace_selector={"team": f"t{t}"}) for t in range(20))
     settings = MeshSettings(teams=teams, ambient_exceptions=("team-1/*",))
-    start = time.perf_counter()
-    findings = check_mesh(state, settings=settings)
-    return len(objects), time.perf_counter() - start, len(findings)
+    best, findings = float("inf"), []
+    for _ in range(3):  # best of three: the machine is shared, the minimum is the signal
+        start = time.perf_counter()
+        findings = check_mesh(state, settings=settings)
+        best = min(best, time.perf_counter() - start)
+    return len(objects), best, len(findings)
 
 
 def main() -> None:

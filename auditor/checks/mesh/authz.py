@@ -46,6 +46,7 @@ from auditor.checks.mesh.istio import (
     enrolled_namespace,
     enrolled_workload,
     http_attributes,
+    rules,
     selector_labels,
     selects,
     target_refs,
@@ -357,6 +358,7 @@ def _bypass(ctx: MeshContext, policy: KubeObject) -> Iterator[Finding | None]:
             for p in {c.key: c for c in candidates}.values()
             if ztunnel_bound(index, p)
             and action(p.body) == "ALLOW"
+            and rules(p.body)  # an allow-nothing policy admits no one: it widens nothing
             and any(applies_to(p, w) for w in pods)
         ]
         if guards and all(admits_only(p.body, identity) for p in guards):
