@@ -397,6 +397,17 @@ _CILIUM = frozenset(
     }
 )
 _LINKERD = "policy.linkerd.io"
+_ISTIO = frozenset({_AP, _PEERAUTHN})
+_LINKERD_KINDS = frozenset(
+    GroupKind(_LINKERD, k)
+    for k in (
+        "Server",
+        "AuthorizationPolicy",
+        "HTTPRoute",
+        "MeshTLSAuthentication",
+        "NetworkAuthentication",
+    )
+)
 
 _INPUTS: dict[str, frozenset[GroupKind]] = {
     **dict.fromkeys(
@@ -411,21 +422,22 @@ _INPUTS: dict[str, frozenset[GroupKind]] = {
     BE_003: frozenset({_GRANT, _SECRET}),
     ST_003: _PARENTS,
     ST_004: _PARENTS | {_GRANT, _SERVICE},
-    AZ_001: _PODS | {_NAMESPACE},
-    AZ_002: frozenset({_SERVICE, _SERVICEENTRY, _GATEWAY, _GATEWAYCLASS}),
-    AZ_003: _WAYPOINTS,
-    **dict.fromkeys((AZ_004, AZ_005, AM_002, AM_005, MT_005, AM_001), frozenset({_NAMESPACE})),
-    AZ_006: frozenset({_NAMESPACE, _SERVICEACCOUNT}),
-    AZ_007: frozenset({_NAMESPACE, _AP}),
-    AZ_008: _WAYPOINTS | _PODS | {_AP},
-    MT_003: frozenset({_NAMESPACE, _PEERAUTHN}),
-    AM_003: frozenset({_GATEWAY, _GATEWAYCLASS}),
-    AM_004: _WAYPOINTS | _PODS,
+    # Every mesh check also needs its mesh's own kinds: when the marker cannot be read they are
+    # unread, and findings that depend on the mesh being installed must not resolve.
+    AZ_001: _ISTIO | _PODS | {_NAMESPACE},
+    AZ_002: _ISTIO | {_SERVICE, _SERVICEENTRY, _GATEWAY, _GATEWAYCLASS},
+    AZ_003: _ISTIO | _WAYPOINTS,
+    **dict.fromkeys((AZ_004, AZ_005, AM_002, AM_005, MT_005, AM_001), _ISTIO | {_NAMESPACE}),
+    **dict.fromkeys((MT_001, MT_002, MT_004, AM_007), _ISTIO),
+    AZ_006: _ISTIO | {_NAMESPACE, _SERVICEACCOUNT},
+    AZ_007: _ISTIO | {_NAMESPACE},
+    AZ_008: _ISTIO | _WAYPOINTS | _PODS,
+    MT_003: _ISTIO | {_NAMESPACE},
+    AM_003: _ISTIO | {_GATEWAY, _GATEWAYCLASS},
+    AM_004: _ISTIO | _WAYPOINTS | _PODS,
     CI_002: _PODS | _CILIUM | {_NAMESPACE},
-    LK_004: frozenset({GroupKind(_LINKERD, "Server"), GroupKind(_LINKERD, "HTTPRoute")}),
-    LK_005: frozenset(
-        {GroupKind(_LINKERD, "MeshTLSAuthentication"), GroupKind(_LINKERD, "NetworkAuthentication")}
-    ),
+    LK_002: _LINKERD_KINDS | {_NAMESPACE},
+    **dict.fromkeys((LK_004, LK_005), _LINKERD_KINDS),
 }
 
 

@@ -14,7 +14,7 @@ import fnmatch
 import logging
 from dataclasses import dataclass
 
-from auditor.catalog import inputs
+from auditor.catalog import AZ_007, AZ_008, MT_003, inputs
 from auditor.checks.common.context import CheckContext
 from auditor.checks.mesh.index import AUTHORIZATION_POLICY, PEER_AUTHENTICATION, MeshIndex
 from auditor.checks.mesh.settings import MeshSettings
@@ -23,10 +23,15 @@ from auditor.model import Finding, GroupKind, KubeObject, Ref, Severity
 
 logger = logging.getLogger(__name__)
 
-WHOLESALE: frozenset[GroupKind] = frozenset(
-    {NAMESPACE, POD, SERVICEACCOUNT, *WORKLOAD_KINDS, AUTHORIZATION_POLICY, PEER_AUTHENTICATION}
-)
+WHOLESALE: frozenset[GroupKind] = frozenset({NAMESPACE, POD, SERVICEACCOUNT, *WORKLOAD_KINDS})
 """Kinds whose absence a check reads as "there is none" (see the module docstring)."""
+ABSENCE: dict[str, frozenset[GroupKind]] = {
+    AZ_007: frozenset({AUTHORIZATION_POLICY}),
+    AZ_008: frozenset({AUTHORIZATION_POLICY}),
+    MT_003: frozenset({PEER_AUTHENTICATION}),
+}
+"""Policy kinds whose absence a check reports (no allow-nothing policy, no ztunnel guard, no
+STRICT policy): the check needs them read."""
 
 SYSTEM_NAMESPACES = ("kube-*", "istio-system", "linkerd*", "cilium*")
 """Never team namespaces (MESH_SEMANTICS §4), besides the Istio root namespace."""
@@ -49,7 +54,8 @@ class MeshContext(CheckContext):
         )
 
     def evaluable(self, check: str) -> bool:
-        return self.enabled(check) and inputs(check) & WHOLESALE <= self.state.observed
+        needed = (inputs(check) & WHOLESALE) | ABSENCE.get(check, frozenset())
+        return self.enabled(check) and needed <= self.state.observed
 
     def mesh_finding(
         self,
