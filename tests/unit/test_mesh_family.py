@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from auditor.checks.common.settings import PolicySettings
 from auditor.checks.families import FAMILIES, check_changes, check_policies, policy_notes
 from auditor.checks.mesh import MeshSettings, check_mesh_changes, mesh_notes
 from auditor.checks.mesh.index import build_index
+from auditor.checks.mesh.istio import admits_only
 from auditor.kinds import BUILTIN_KINDS, MESH_KINDS
 from auditor.model import ClusterState, KubeObject, Origin, Severity, Skipped, View, key_of
 
@@ -162,3 +165,21 @@ def test_an_unreadable_mesh_leaves_its_checks_unevaluated() -> None:
     assert pods_unread is not None
     assert {"PDA-AZ-001", "PDA-AZ-008", "PDA-AM-004", "PDA-CI-002"}.isdisjoint(pods_unread)
     assert "PDA-MT-001" in pods_unread
+
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        ([], False),  # admits no one, so not "only the waypoint" either
+        ([{"to": [{"operation": {"ports": ["8080"]}}]}], False),  # any source
+        ([{"from": [{"source": {"namespaces": ["shop"]}}]}], False),
+        (
+            [{"from": [{"source": {"principals": ["td/ns/shop/sa/waypoint", "td/ns/x/sa/y"]}}]}],
+            False,
+        ),
+        ([{"from": [{"source": {"principals": ["td/ns/shop/sa/waypoint"]}}]}], True),
+        ([{"from": [{"source": {"serviceAccounts": ["shop/waypoint"]}}]}], True),
+    ],
+)
+def test_admits_only_the_waypoint(rules: list[Any], expected: bool) -> None:
+    assert admits_only({"spec": {"rules": rules}}, "td/ns/shop/sa/waypoint") is expected

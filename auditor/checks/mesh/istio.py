@@ -82,13 +82,6 @@ def ambient_namespace(labels: Mapping[str, str]) -> bool:
     )
 
 
-def ambient_workload(index: MeshIndex, workload: Workload) -> bool:
-    return (
-        ambient_namespace(index.labels_of(workload.namespace))
-        and workload.labels.get(DATAPLANE_MODE) != "none"
-    )
-
-
 def enrolled_workload(index: MeshIndex, workload: Workload) -> bool:
     """In the mesh: an ambient workload, or a pod of a sidecar-injected namespace."""
     labels = index.labels_of(workload.namespace)
