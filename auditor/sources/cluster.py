@@ -29,7 +29,15 @@ from kubernetes.config.incluster_config import (
 )
 
 from auditor.errors import ClusterError
-from auditor.kinds import MESH_MARKERS, NAMESPACE, POD, SECRET, SERVICE, MeshMarker
+from auditor.kinds import (
+    MESH_MARKERS,
+    NAMESPACE,
+    POD,
+    SECRET,
+    SERVICE,
+    WORKLOAD_KINDS,
+    MeshMarker,
+)
 from auditor.model import Body, GroupKind, LiveState, Skipped
 from auditor.sources.apidocs import (
     JSON,
@@ -45,9 +53,12 @@ from auditor.sources.apidocs import (
     secret_metadata,
     typed,
     versions,
+    workload_template,
 )
 
 logger = logging.getLogger(__name__)
+
+_WORKLOADS = frozenset(WORKLOAD_KINDS)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -248,6 +259,8 @@ def _read_kind(http: _Http, res: Resource, *, page_size: int) -> list[Body]:
     if res.kind == POD:
         items = _list(http, res, page_size=page_size, accept=METADATA_LIST)
         return [pod_metadata(item) for item in items]
+    if res.kind in _WORKLOADS:
+        return [workload_template(item, res) for item in _list(http, res, page_size=page_size)]
     return [typed(item, res) for item in _list(http, res, page_size=page_size)]
 
 

@@ -106,3 +106,49 @@ def test_a_forbidden_marker_leaves_the_mesh_kinds_unread(k8s_api: K8sApiFactory)
     assert ISTIO_AUTHZ in state.served
     assert not {ISTIO_AUTHZ, PEERAUTHN} & state.observed
     assert not [o for o in state.objects if o["kind"] == "ConfigMap"]
+
+
+def test_workloads_keep_only_their_template_metadata(k8s_api: K8sApiFactory) -> None:
+    api = k8s_api(channel="standard")
+    template = {
+        "metadata": {"labels": {"app": "web"}, "annotations": {"a": "b"}},
+        "spec": {
+            "serviceAccountName": "web",
+            "containers": [{"name": "web", "env": [{"name": "DB_PASSWORD", "value": "hunter2"}]}],
+        },
+    }
+    api.emulator.put(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "shop", "managedFields": [{}]},
+            "spec": {
+                "replicas": 3,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": template,
+            },
+        }
+    )
+    api.emulator.put(
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": {"name": "report", "namespace": "shop"},
+            "spec": {"schedule": "@daily", "jobTemplate": {"spec": {"template": template}}},
+        }
+    )
+    state = read(api)
+    reduced_template = {
+        "metadata": {"labels": {"app": "web"}, "annotations": {"a": "b"}},
+        "spec": {"serviceAccountName": "web"},
+    }
+    [deployment] = [o for o in state.objects if o["kind"] == "Deployment"]
+    assert deployment == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": reduced_template},
+    }
+    [cronjob] = [o for o in state.objects if o["kind"] == "CronJob"]
+    assert cronjob["spec"] == {"jobTemplate": {"spec": {"template": reduced_template}}}
+    assert "hunter2" not in repr(state)
