@@ -37,6 +37,7 @@ USE_WAYPOINT = "istio.io/use-waypoint"
 USE_WAYPOINT_NAMESPACE = "istio.io/use-waypoint-namespace"
 WAYPOINT_FOR = "istio.io/waypoint-for"
 DRY_RUN = "istio.io/dry-run"
+SIDECAR_INJECT = "sidecar.istio.io/inject"
 
 HTTP_OPERATION_FIELDS = ("hosts", "notHosts", "methods", "notMethods", "paths", "notPaths")
 HTTP_SOURCE_FIELDS = (
@@ -83,11 +84,16 @@ def ambient_namespace(labels: Mapping[str, str]) -> bool:
 
 
 def enrolled_workload(index: MeshIndex, workload: Workload) -> bool:
-    """In the mesh: an ambient workload, or a pod of a sidecar-injected namespace."""
+    """In the mesh: an ambient workload, or a pod of a sidecar-injected namespace that does not
+    refuse injection (``sidecar.istio.io/inject: "false"``, label or annotation)."""
     labels = index.labels_of(workload.namespace)
     if ambient_namespace(labels):
         return workload.labels.get(DATAPLANE_MODE) != "none"
-    return enrolled_namespace(labels)
+    refused = "false" in (
+        workload.labels.get(SIDECAR_INJECT),
+        workload.annotations.get(SIDECAR_INJECT),
+    )
+    return enrolled_namespace(labels) and not refused
 
 
 # -- waypoints ------------------------------------------------------------------------------------
