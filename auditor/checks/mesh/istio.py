@@ -85,15 +85,13 @@ def ambient_namespace(labels: Mapping[str, str]) -> bool:
 
 def enrolled_workload(index: MeshIndex, workload: Workload) -> bool:
     """In the mesh: an ambient workload, or a pod of a sidecar-injected namespace that does not
-    refuse injection (``sidecar.istio.io/inject: "false"``, label or annotation)."""
+    refuse injection (``sidecar.istio.io/inject: "false"``, label over annotation)."""
     labels = index.labels_of(workload.namespace)
     if ambient_namespace(labels):
         return workload.labels.get(DATAPLANE_MODE) != "none"
-    refused = "false" in (
-        workload.labels.get(SIDECAR_INJECT),
-        workload.annotations.get(SIDECAR_INJECT),
-    )
-    return enrolled_namespace(labels) and not refused
+    # the label wins over the annotation (istioctl's injection analyzer)
+    inject = workload.labels.get(SIDECAR_INJECT, workload.annotations.get(SIDECAR_INJECT, ""))
+    return enrolled_namespace(labels) and inject.lower() != "false"
 
 
 # -- waypoints ------------------------------------------------------------------------------------
