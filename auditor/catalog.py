@@ -359,6 +359,32 @@ CHECKS: dict[str, CheckInfo] = {
 }
 
 
+_UPSTREAM: dict[str, tuple[str, ...]] = {
+    AZ_001: ("IST0127", "KIA0004"),
+    AZ_002: ("IST0171 TargetNotFound",),
+    AZ_003: ("IST0171 AncestorNotBound",),
+    AZ_004: ("kiali authorizationpolicy.ambient.l7nowaypoint",),
+    AZ_006: ("IST0101", "KIA0101", "KIA0106"),
+    AZ_007: ("KIA1301", "kyverno require-authorizationpolicy"),
+    MT_001: ("kyverno enforce-strict-mtls",),
+    AM_001: ("kyverno enforce-ambient-mode-namespace",),
+    AM_002: ("kyverno prevent-disabling-injection-pods",),
+    AM_003: ("IST0171 WaypointBound",),
+    AM_004: ("kiali authorizationpolicy.ambient.l7nowaypoint",),
+    AM_005: ("kiali authorizationpolicy.ambient.l7notargetrefs",),
+    AM_007: ("IST0123",),
+    LK_002: ("kyverno add-linkerd-policy-annotation",),
+    LK_004: ("kyverno check-linkerd-authorizationpolicy",),
+}
+"""Upstream equivalents of a check (istioctl codes, Kiali codes or checker keys, Kyverno policy
+names), rendered as ``properties.upstream``; docs/mesh-checks.md explains each."""
+
+
+def upstream(check_id: str) -> tuple[str, ...]:
+    """The upstream equivalents of ``check_id`` (empty when no tool reports the same defect)."""
+    return _UPSTREAM.get(check_id, ())
+
+
 def info(check_id: str) -> CheckInfo:
     """The catalogue entry of ``check_id`` (KeyError for an unknown ID: a programming error)."""
     return CHECKS[check_id]

@@ -92,3 +92,19 @@ def test_meshes_not_installed_are_noted(tmp_path: Path, capsys: pytest.CaptureFi
     err = capsys.readouterr().err
     assert code == 0
     assert "istio checks" in err and "mesh not installed" in err
+
+
+def test_sarif_rules_carry_the_upstream_equivalents(
+    manifests: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["analyze", "--format", "sarif", str(manifests)]) == 1
+    sarif = json.loads(capsys.readouterr().out)
+    rules = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["PDA-AM-005"]["properties"]["upstream"] == [
+        "kiali authorizationpolicy.ambient.l7notargetrefs"
+    ]
+    assert (
+        "upstream" not in rules["PDA-AZ-004"]["properties"]
+        or rules["PDA-AZ-004"]["properties"]["upstream"]
+    )
+    assert rules["PDA-AZ-007"]["properties"]["category"] == "mesh-security"
