@@ -103,8 +103,7 @@ def test_sarif_rules_carry_the_upstream_equivalents(
     assert rules["PDA-AM-005"]["properties"]["upstream"] == [
         "kiali authorizationpolicy.ambient.l7notargetrefs"
     ]
-    assert (
-        "upstream" not in rules["PDA-AZ-004"]["properties"]
-        or rules["PDA-AZ-004"]["properties"]["upstream"]
-    )
+    assert rules["PDA-AZ-004"]["properties"]["upstream"] == [
+        "kiali authorizationpolicy.ambient.l7nowaypoint"
+    ]
     assert rules["PDA-AZ-007"]["properties"]["category"] == "mesh-security"
