@@ -16,7 +16,7 @@ from auditor.app.reading import INCOMPLETE_GIT_CHECKS, source_finding
 from auditor.checks.common.settings import PolicySettings
 from auditor.checks.evaluate import build_state, builtin_schema_notes
 from auditor.checks.families import check_policies, policy_notes
-from auditor.findings import apply_config, assign_teams, dedupe, sort_key
+from auditor.findings import apply_config, assign_teams, cap_values, dedupe, sort_key
 from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS, MESH_KINDS
 from auditor.model import Body, Finding, GroupKind, Severity, Skipped, TeamPolicy, View
 from auditor.normalize import SchemaRegistry
@@ -81,7 +81,8 @@ def analyze(
     )
     findings = check_policies(state, policy)
     findings += [
-        source_finding(p, team=None, cluster=MANIFESTS_CLUSTER) for p in manifests.problems
+        source_finding(p, team=None, cluster=MANIFESTS_CLUSTER, view=View.MANIFESTS)
+        for p in manifests.problems
     ]
     if teams:
         # Owned findings get their team; the rest stay, with team null (analyze hides nothing).
@@ -90,7 +91,9 @@ def analyze(
     skipped = builtin_schema_notes(schemas, MANIFESTS_CLUSTER, manifests.objects)
     skipped += _input_notes(manifests)
     skipped += policy_notes(state)
-    result = apply_config(dedupe(findings), disabled=disabled, severities=severities or {})
+    result = apply_config(
+        dedupe(cap_values(findings)), disabled=disabled, severities=severities or {}
+    )
     return AnalyzeResult(findings=sorted(result, key=sort_key), skipped=skipped)
 
 
