@@ -59,3 +59,34 @@ def test_scenario(path: Path) -> None:
         + "\nall:\n  "
         + "\n  ".join(describe(f) for f in findings)
     )
+
+
+def _corrupt(value: Any, depth: int = 0) -> Any:
+    """Every mapping value replaced by a value of the wrong type (lists ↔ strings ↔ numbers)."""
+    if isinstance(value, dict):
+        return {k: _corrupt(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return "not-a-list" if depth % 2 else [_corrupt(v, depth + 1) for v in value]
+    if isinstance(value, str):
+        return [value] if depth % 2 else 7
+    return {"unexpected": value}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_malformed_bodies_never_crash_the_analysis(path: Path) -> None:
+    header, bodies = load(path)
+    broken = [
+        {
+            "apiVersion": b["apiVersion"],
+            "kind": b["kind"],
+            "metadata": {
+                **b["metadata"],
+                "labels": _corrupt(b["metadata"].get("labels", {})),
+                "annotations": "x",
+            },
+            **{k: _corrupt(v) for k, v in b.items() if k not in ("apiVersion", "kind", "metadata")},
+        }
+        for b in bodies
+    ]
+    findings = check_mesh(mesh_state(header, broken, path.name), settings=settings_of(header))
+    assert all(f.check.startswith("PDA-") for f in findings)
