@@ -371,7 +371,10 @@ _UPSTREAM: dict[str, tuple[str, ...]] = {
     AM_002: ("kyverno prevent-disabling-injection-pods",),
     AM_003: ("IST0171 WaypointBound",),
     AM_004: ("kiali authorizationpolicy.ambient.l7nowaypoint",),
-    AM_005: ("kiali authorizationpolicy.ambient.l7notargetrefs",),
+    AM_005: (
+        "kiali authorizationpolicy.ambient.l7notargetrefs",
+        "kiali requestauthentication.ambient.l7notargetrefs",
+    ),
     AM_007: ("IST0123",),
     LK_002: ("kyverno add-linkerd-policy-annotation",),
     LK_004: ("kyverno check-linkerd-authorizationpolicy",),

@@ -101,7 +101,8 @@ def test_sarif_rules_carry_the_upstream_equivalents(
     sarif = json.loads(capsys.readouterr().out)
     rules = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert rules["PDA-AM-005"]["properties"]["upstream"] == [
-        "kiali authorizationpolicy.ambient.l7notargetrefs"
+        "kiali authorizationpolicy.ambient.l7notargetrefs",
+        "kiali requestauthentication.ambient.l7notargetrefs",
     ]
     assert rules["PDA-AZ-004"]["properties"]["upstream"] == [
         "kiali authorizationpolicy.ambient.l7nowaypoint"
