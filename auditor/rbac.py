@@ -4,7 +4,7 @@ One source of truth: the cluster source lists every kind of the catalogue (plus 
 minus excludes), Namespaces and Services, the CRDs of the served groups for their schemas, and,
 only with ``kinds.secret_metadata``, Secrets as metadata. It only ever *lists* (never gets one
 object of a listed kind, never watches), so each rule grants ``list`` alone; objects read one by
-one by name (``named``) get ``get`` with ``resourceNames``. The Lease Role of ``auditor serve`` is
+one by name (the mesh markers) get ``get`` with ``resourceNames``. The Lease Role of ``auditor serve`` is
 the one write and lives in its own namespace (``LEASE_RULES``).
 
 RBAC speaks resources (plurals), the code speaks kinds: ``plural()`` applies the rule the API
@@ -18,7 +18,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from auditor.kinds import CRD, NAMESPACE, SECRET, SERVICE, default_catalogue
+from auditor.kinds import (
+    CONFIGMAP,
+    CRD,
+    MESH_MARKERS,
+    NAMESPACE,
+    SECRET,
+    SERVICE,
+    default_catalogue,
+)
 from auditor.model import GroupKind
 
 READ_VERBS: tuple[str, ...] = ("list",)
@@ -90,6 +98,17 @@ def read_kinds(
     return tuple(gk for gk in dict.fromkeys(kinds) if gk != SECRET)
 
 
+def marker_reads(kinds: Sequence[GroupKind]) -> tuple[NamedRead, ...]:
+    """The mesh marker ConfigMaps the cluster source gets by name: one per mesh with a kind
+    among ``kinds`` (a mesh none of whose kinds is read is never asked about)."""
+    groups = {gk.group for gk in kinds}
+    return tuple(
+        NamedRead(kind=CONFIGMAP, name=marker.name)
+        for marker in MESH_MARKERS
+        if groups.intersection(marker.groups)
+    )
+
+
 def _by_group(kinds: Iterable[GroupKind], verbs: tuple[str, ...]) -> list[PolicyRule]:
     groups: dict[str, set[str]] = {}
     for gk in kinds:
@@ -122,11 +141,13 @@ def cluster_rules(
     named: Iterable[NamedRead] = (),
 ) -> tuple[PolicyRule, ...]:
     """The ClusterRole of the auditor: ``list`` on every kind it reads, per API group, ``list``
-    on CRDs when it reads any custom group (their schemas), ``get`` by name on ``named``."""
+    on CRDs when it reads any custom group (their schemas), ``get`` by name on the mesh markers
+    of the meshes it reads and on ``named``."""
     kinds = read_kinds(extra=extra, exclude=exclude)
+    by_name = (*marker_reads(kinds), *named)
     if any(gk.group for gk in kinds):
         kinds = (*kinds, CRD)
-    return (*_by_group(kinds, READ_VERBS), *_named_rules(named))
+    return (*_by_group(kinds, READ_VERBS), *_named_rules(by_name))
 
 
 def secret_rules(*, secret_metadata: bool) -> tuple[PolicyRule, ...]:

@@ -46,13 +46,13 @@ def render(
     extra: tuple[GroupKind, ...],
     exclude: tuple[GroupKind, ...],
     secret_metadata: bool,
-    named: tuple[rbac.NamedRead, ...],
     name: str,
     flags: str,
 ) -> str:
     """The YAML documents: the read-only ClusterRole, then the Secrets one when enabled."""
-    rules = rbac.cluster_rules(extra=extra, exclude=exclude, named=named)
-    named_note = ", `get` by name on the objects it reads by name" if named else ""
+    rules = rbac.cluster_rules(extra=extra, exclude=exclude)
+    named = any(rule.resource_names for rule in rules)
+    named_note = ", `get` on the mesh marker ConfigMaps by name" if named else ""
     out = _HEADER.format(flags=flags, named=named_note)
     out += yaml.safe_dump(cluster_role(name, rules), sort_keys=False)
     secret = rbac.secret_rules(secret_metadata=secret_metadata)
@@ -60,15 +60,6 @@ def render(
         out += "---\n" + _SECRET_HEADER.format(flags=flags)
         out += yaml.safe_dump(cluster_role(name + SECRET_ROLE_SUFFIX, secret), sort_keys=False)
     return out
-
-
-def named_reads() -> tuple[rbac.NamedRead, ...]:
-    """Objects the cluster source reads by name.
-
-    TODO(lead): the mesh work adds ``auditor.kinds.MESH_MARKERS`` (ConfigMaps read by name);
-    return ``NamedRead(kind=CONFIGMAP, name=m.name)`` for each once it is on main.
-    """
-    return ()
 
 
 @click.group("deploy")
@@ -91,7 +82,8 @@ def deploy_group() -> None:
 @click.option("--name", default=ROLE_NAME, show_default=True, help="The ClusterRole's name.")
 def rbac_command(config_path: str | None, builtin: bool, secret_metadata: bool, name: str) -> int:
     """Print the ClusterRole the auditor needs: `list` on every kind it reads (the catalogue plus
-    kinds.extra minus kinds.exclude, Namespaces, Services, CRDs) and nothing else. With
+    kinds.extra minus kinds.exclude, Namespaces, Services, CRDs), `get` on the marker ConfigMaps
+    of the meshes it reads, by name, and nothing else. With
     kinds.secret_metadata (or --secret-metadata) a second ClusterRole lists Secrets. The Lease
     Role of `auditor serve` is fixed and lives in deploy/kustomize/base."""
     extra: tuple[GroupKind, ...] = ()
@@ -106,7 +98,6 @@ def rbac_command(config_path: str | None, builtin: bool, secret_metadata: bool, 
         extra=extra,
         exclude=exclude,
         secret_metadata=secret_metadata,
-        named=named_reads(),
         name=name,
         flags=flags,
     )

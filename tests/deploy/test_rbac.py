@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from auditor import cli, rbac
-from auditor.kinds import CLUSTER_SCOPED, CONFIGMAP, SECRET
+from auditor.kinds import CLUSTER_SCOPED, CONFIGMAP, MESH_MARKERS, SECRET
 from auditor.model import GroupKind
 from auditor.sources.cluster import read_cluster
 from tests.deploy.paths import BASE, KUSTOMIZE
@@ -116,24 +116,24 @@ def test_rules_follow_extra_exclude_and_never_grant_secrets_or_writes() -> None:
     assert ("policy.linkerd.io", "authorizationpolicies") in granted
     assert ("", "secrets") not in granted
     assert ("apiextensions.k8s.io", "customresourcedefinitions") in granted
-    assert {v for rule in rules for v in rule.verbs} == {"list"}
+    assert {v for rule in rules if not rule.resource_names for v in rule.verbs} == {"list"}
+    assert {v for rule in rules if rule.resource_names for v in rule.verbs} == {"get"}
     assert rbac.secret_rules(secret_metadata=False) == ()
     (secret,) = rbac.secret_rules(secret_metadata=True)
     assert (secret.api_groups, secret.resources, secret.verbs) == (("",), ("secrets",), ("list",))
 
 
-def test_named_reads_are_get_by_resource_name_only() -> None:
-    named = [
-        rbac.NamedRead(kind=CONFIGMAP, name="istio"),
-        rbac.NamedRead(kind=CONFIGMAP, name="cilium-config"),
-    ]
-    *_, rule = rbac.cluster_rules(named=named)
+def test_mesh_markers_are_get_by_resource_name_only_for_meshes_read() -> None:
+    *_, rule = rbac.cluster_rules()
     assert rule.as_manifest() == {
         "apiGroups": [""],
         "resources": ["configmaps"],
         "verbs": ["get"],
-        "resourceNames": ["cilium-config", "istio"],
+        "resourceNames": sorted(m.name for m in MESH_MARKERS),
     }
+    cilium = tuple(gk for gk in rbac.read_kinds() if gk.group == "cilium.io")
+    *_, rule = rbac.cluster_rules(exclude=cilium, named=[rbac.NamedRead(kind=CONFIGMAP, name="x")])
+    assert rule.resource_names == ("istio", "linkerd-config", "x")
 
 
 def test_no_custom_group_means_no_crd_access() -> None:
