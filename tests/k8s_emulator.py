@@ -361,9 +361,10 @@ class K8sEmulator:
                 del objects[key]
                 self._rv += 1
                 return 200, {"kind": "Status", "apiVersion": "v1", "status": "Success"}
-            if method == "PUT" and meta.get("resourceVersion") != stored["metadata"][
-                "resourceVersion"
-            ]:
+            if (
+                method == "PUT"
+                and meta.get("resourceVersion") != stored["metadata"]["resourceVersion"]
+            ):
                 return 409, status_body(
                     409,
                     f'Operation cannot be fulfilled on {qualified} "{name}": the object has been '

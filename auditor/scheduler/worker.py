@@ -122,7 +122,9 @@ class Worker:
                 return Tick(cluster=cluster, slot=slot, outcome=Outcome.FAILED, error=str(e))
             self.metrics.run_finished(cluster, run, time.monotonic() - started)
             logger.info(
-                "tick done: run %s %s, %d finding(s)",
+                "tick %s of cluster %s done: run %s %s, %d finding(s)",
+                slot.isoformat(),
+                cluster,
                 run.id[:12],
                 run.status,
                 len(run.findings),
@@ -140,7 +142,9 @@ class Worker:
     def _skip(self, cluster: str, slot: datetime, outcome: Outcome) -> Tick:
         self.metrics.skipped(cluster, str(outcome))
         logger.info(
-            "tick skipped (%s)",
+            "tick %s of cluster %s skipped (%s)",
+            slot.isoformat(),
+            cluster,
             outcome,
             extra={"action": "tick", "cluster": cluster, "resource": slot.isoformat()},
         )
