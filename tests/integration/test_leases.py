@@ -115,11 +115,11 @@ def test_racing_writers_one_wins(
     assert b.acquire("prod") is False
     a.renew_all()  # changes the resourceVersion
     stale = {**body, "spec": {**body["spec"], "holderIdentity": "intruder"}}
-    with pytest.raises(Exception, match="Conflict|modified"):
+    with pytest.raises(Exception, match=r"Conflict|modified"):
         b.api.replace(lease_name("prod"), stale)
     conflicts = [r for r in api.emulator.requests if r.method == "PUT"]
     assert conflicts, "writes went through the API"
-    with pytest.raises(Exception, match="AlreadyExists|Conflict"):
+    with pytest.raises(Exception, match=r"AlreadyExists|Conflict"):
         b.api.create(body)
 
 

@@ -3,6 +3,7 @@ source-error kinds for the metrics, and ``--listen`` parsing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -35,7 +36,7 @@ def test_interval_slots_are_epoch_aligned_and_shared_by_every_tick_inside_them()
     trigger = cadence.trigger(NOW)
     fire = trigger.get_next_fire_time(None, NOW)
     assert cadence.slot(fire) == datetime(2026, 12, 3, 7, 15, tzinfo=UTC), "jitter stays in slot"
-    assert (EPOCH - EPOCH) == timedelta(0)
+    assert cadence.slot(EPOCH) == EPOCH
 
 
 def test_short_intervals_get_no_jitter_and_a_one_second_grace() -> None:
@@ -176,12 +177,13 @@ def test_metrics_render_every_family() -> None:
     metrics.skipped("prod", "claimed")
     metrics.lease("prod", True)
 
+    @dataclass(frozen=True)
     class Report:
-        sent = {"shop": 2}
-        failed = {("shop", "channel_not_found"): 1}
-        depth = 4
+        sent: dict[str, int]
+        failed: dict[tuple[str, str], int]
+        depth: int
 
-    metrics.delivered(Report())
+    metrics.delivered(Report(sent={"shop": 2}, failed={("shop", "channel_not_found"): 1}, depth=4))
     text, content_type = metrics.render()
     assert content_type.startswith("text/plain")
     lines = set(text.decode().splitlines())
