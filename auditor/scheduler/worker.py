@@ -218,7 +218,8 @@ class Worker:
         scheduler.start()
         logger.info("serving %d cluster job(s)", len(self.clusters), extra={"action": "serve"})
         try:
-            stop.wait()
+            while not stop.wait(0.5):  # a timed wait lets signal handlers run promptly
+                pass
         finally:
             scheduler.shutdown(wait=False)
             self._finish(grace_seconds)
