@@ -49,11 +49,14 @@ def record_audit(
 
 
 def run_scope(settings: Settings, request: AuditRequest) -> RunScope:
-    """What the run may resolve: its clusters, its teams, the checks the config enables."""
+    """What the run may resolve: its clusters, its teams, the checks the config enables; and
+    every open finding of a cluster or team the config no longer names (out of scope)."""
     return RunScope(
         clusters=request.clusters or frozenset(c.name for c in settings.clusters),
         teams=request.teams,
         disabled_checks=settings.disabled_checks,
+        configured_clusters=frozenset(c.name for c in settings.clusters),
+        configured_teams=frozenset(t.name for t in settings.teams),
     )
 
 
