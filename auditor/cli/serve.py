@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,7 +24,9 @@ from auditor.cli.common import (
 )
 from auditor.config import Settings
 from auditor.model import AuditRun
-from auditor.scheduler.worker import Deliver
+
+if TYPE_CHECKING:
+    from auditor.scheduler.worker import Deliver
 
 
 def notification_delivery(settings: Settings) -> Deliver | None:
