@@ -5,6 +5,7 @@ and two replicas on one PostgreSQL database never running the same tick."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
@@ -35,6 +36,17 @@ from tests.gitrepo import GitRemote
 from tests.integration.conftest_k8s import K8sApiFactory
 
 BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """``serve`` configures the ``auditor`` logger (INFO, this test's stderr); undo that."""
+    logger = logging.getLogger("auditor")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    yield
+    logger.handlers[:] = saved[0]
+    logger.setLevel(saved[1])  # setLevel, not assignment: it clears the loggers' level cache
+    logger.propagate = saved[2]
 
 
 def free_port() -> int:
@@ -242,7 +254,7 @@ def test_shutdown_abandons_a_tick_that_outlives_the_grace(
     tmp_path: Path, k8s_api: K8sApiFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     api = k8s_api(channel="standard")
-    api.emulator.delay("", "namespaces", 5)
+    api.emulator.delay("", "namespaces", 4)
     db = f"sqlite:///{tmp_path / 'h.db'}"
     config = write_config(
         tmp_path,
@@ -259,6 +271,9 @@ def test_shutdown_abandons_a_tick_that_outlives_the_grace(
     assert time.monotonic() - started < 5
     assert "abandoning the running tick" in caplog.text
     assert runs(db) == [], "nothing of the abandoned run is recorded"
+    for thread in threading.enumerate():  # in a real process exit ends it; here, let it finish
+        if thread.name.startswith("tick-"):
+            thread.join(15)
     store.close()
 
 
