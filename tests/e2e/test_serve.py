@@ -375,3 +375,50 @@ def test_two_replicas_sharing_postgresql_never_run_the_same_tick(
     engine.dispose()
     assert recorded == len(done[0] | done[1])
     assert claims >= recorded
+
+
+def test_replicas_split_by_lease_and_a_killed_replicas_clusters_move_on(
+    tmp_path: Path, k8s_api: K8sApiFactory
+) -> None:
+    api = k8s_api(channel=None)
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'h.db'}")
+    logs = {name: tmp_path / f"{name}.log" for name in ("replica-a", "replica-b")}
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(name: str) -> None:
+        env = {k: v for k, v in os.environ.items() if k != "KUBERNETES_SERVICE_HOST"}
+        env.update(POD_NAME=name, POD_NAMESPACE="auditor")
+        with logs[name].open("w") as sink:
+            processes[name] = subprocess.Popen(
+                [str(BIN / "auditor"), "serve", "--config", str(config), "--listen", "127.0.0.1:0",
+                 "--lease-kubeconfig", str(api.kubeconfig), "--lease-duration", "2"],
+                stdout=subprocess.DEVNULL, stderr=sink, cwd=tmp_path, env=env,
+            )  # fmt: skip
+
+    try:
+        start("replica-a")
+        _wait_for(logs["replica-a"], r"tick \S+ of cluster prod done")
+        _wait_for(logs["replica-a"], r"tick \S+ of cluster lab done")
+        start("replica-b")
+        _wait_for(logs["replica-b"], r"of cluster prod skipped \(lease-held\)")
+        _wait_for(logs["replica-b"], r"of cluster lab skipped \(lease-held\)")
+        assert not re.search(r"tick \S+ of cluster \w+ done", logs["replica-b"].read_text())
+        lease = api.emulator.lease("auditor", "auditor-prod")
+        assert lease is not None and lease["spec"]["holderIdentity"].startswith("replica-a_")
+
+        processes["replica-a"].send_signal(signal.SIGKILL)
+        processes["replica-a"].wait(timeout=10)
+        _wait_for(logs["replica-b"], r"tick \S+ of cluster prod done")
+        _wait_for(logs["replica-b"], r"tick \S+ of cluster lab done")
+        lease = api.emulator.lease("auditor", "auditor-prod")
+        assert lease is not None and lease["spec"]["holderIdentity"].startswith("replica-b_")
+        assert lease["spec"]["leaseTransitions"] >= 1
+
+        processes["replica-b"].send_signal(signal.SIGTERM)
+        assert processes["replica-b"].wait(timeout=30) == 0
+        released = api.emulator.lease("auditor", "auditor-prod")
+        assert released is not None and "holderIdentity" not in released["spec"]
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.kill()
