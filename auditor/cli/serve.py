@@ -125,7 +125,7 @@ def serve_command(
     running ticks get --shutdown-grace seconds, then are abandoned (nothing recorded); exit 0.
 
     --once: one tick of every cluster (no Lease, no claim), then exit with the audit exit codes
-    (0, 1 findings, 2 error, 3 partial).
+    (0, 1 findings, 2 error, 3 partial). serve logs at info level unless -vv asks for debug.
     """
     from auditor.scheduler.http import HealthServer
     from auditor.scheduler.leases import open_leases

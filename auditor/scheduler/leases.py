@@ -228,6 +228,8 @@ class Leases:
                 self._set(cluster, None)
             except LeaseUnavailable as e:
                 logger.warning("cannot renew Lease: %s", e, extra=_extra(cluster))
+                if LeaseState.of(body).free_for("", self._clock()):  # expired meanwhile
+                    self._set(cluster, None)
             else:
                 self._set(cluster, written)
 

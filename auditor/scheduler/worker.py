@@ -150,12 +150,15 @@ class Worker:
         )
         return Tick(cluster=cluster, slot=slot, outcome=outcome)
 
-    def _after_run(self) -> None:
-        """Refresh the open-findings gauge and drain the outbox (never fails the tick)."""
+    def _refresh_open(self) -> None:
         try:
             self.metrics.set_open(self.store.open_counts())
         except StoreError as e:
             logger.warning("cannot count open findings: %s", e, extra={"action": "metrics"})
+
+    def _after_run(self) -> None:
+        """Refresh the open-findings gauge and drain the outbox (never fails the tick)."""
+        self._refresh_open()
         if self.deliver is None:
             return
         try:
@@ -213,6 +216,7 @@ class Worker:
                 name=f"audit cluster {cluster}",
                 replace_existing=True,
             )
+        self._refresh_open()
         if self.leases is not None:
             self.leases.start_renewing()
         scheduler.start()

@@ -140,16 +140,22 @@ def test_renewal_thread_keeps_the_lease_fresh(api: K8sApi) -> None:
         client.close()
 
 
-def test_unavailable_api_means_not_held(api: K8sApi) -> None:
+def test_unavailable_api_means_not_held(api: K8sApi, clock: Clock) -> None:
     api.emulator.fail("coordination.k8s.io", "leases", status=403)
     client = api_client(name="lease", kubeconfig=str(api.kubeconfig), context=None, environ={})
-    leases = Leases(LeaseApi(client, NS), holder="a", duration_seconds=5)
+    leases = Leases(LeaseApi(client, NS), holder="a", duration_seconds=5, clock=clock)
     assert not leases.acquire("prod")
     api.emulator.clear_faults()
     assert leases.acquire("prod")
     api.emulator.fail("coordination.k8s.io", "leases", status=500)
     leases.renew_all()
-    assert leases.held("prod"), "a failed renewal keeps the lease until it is lost"
+    assert leases.held("prod"), "a failed renewal keeps the lease until it expires"
+    clock.advance(6)
+    leases.renew_all()
+    assert not leases.held("prod"), "not renewed within its duration: no longer ours"
+    assert leases.acquire("prod") is False
+    api.emulator.clear_faults()
+    assert leases.acquire("prod")
     leases.release_all()
     assert not leases.held("prod")
     client.close()

@@ -229,3 +229,16 @@ def test_parse_listen(value: str, parsed: tuple[str, int]) -> None:
 def test_parse_listen_rejects(value: str) -> None:
     with pytest.raises(UsageError, match="expected HOST:PORT"):
         parse_listen(value)
+
+
+def test_listen_on_a_busy_port_is_a_usage_error() -> None:
+    import socket
+
+    from auditor.scheduler.http import HealthServer
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(UsageError, match=f"--listen 127.0.0.1:{port}: cannot listen"):
+            HealthServer(f"127.0.0.1:{port}", readiness=list, exposition=Metrics().render)
