@@ -12,6 +12,7 @@ takes from the configured index, as CI does for ``pip install``.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -25,6 +26,7 @@ from tests.e2e.test_audit_snapshot import ROUTE, snapshot
 from tests.gitrepo import GitRemote
 
 CHECKOUT = Path(__file__).resolve().parents[2]
+SKIP = (".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis")
 
 
 def _run(*args: str | Path, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -44,9 +46,11 @@ def _run(*args: str | Path, cwd: Path, timeout: float = 300) -> subprocess.Compl
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The ``bin`` directory of a fresh venv holding only the built wheel (plus deps by path)."""
     root = tmp_path_factory.mktemp("wheel")
+    source = root / "source"  # a clean copy: no stale build/ of the checkout ends up in the wheel
+    shutil.copytree(CHECKOUT, source, ignore=shutil.ignore_patterns(*SKIP))
     dist = root / "dist"
     built = _run(
-        sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, CHECKOUT, cwd=root
+        sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", dist, source, cwd=root
     )
     assert built.returncode == 0, built.stderr
     (wheel,) = dist.glob("gitops_policy_auditor-*.whl")
