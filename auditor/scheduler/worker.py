@@ -132,7 +132,7 @@ class Worker:
             )
             self._after_run()
             return Tick(cluster=cluster, slot=slot, outcome=Outcome.RAN, run=run)
-        except AuditorError as e:  # the claim or the metrics query: the database is unwell
+        except AuditorError as e:  # the claim: the database is unwell
             logger.error("tick failed: %s", e, extra=extra)
             return Tick(cluster=cluster, slot=slot, outcome=Outcome.FAILED, error=str(e))
         finally:

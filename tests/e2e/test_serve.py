@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import sqlalchemy as sa
 
 from auditor import cli
 from auditor.config import load
+from auditor.errors import StoreError
 from auditor.scheduler.leases import LeaseApi, Leases
 from auditor.scheduler.metrics import Metrics
 from auditor.scheduler.worker import Outcome, Worker
@@ -218,6 +220,34 @@ def test_a_tick_waits_for_the_lease(worker: Worker, k8s_api: K8sApiFactory) -> N
     worker.leases.release_all()
     for client in clients:
         client.close()
+
+
+@dataclass(frozen=True)
+class Report:
+    sent: dict[str, int]
+    failed: dict[tuple[str, str], int]
+    depth: int
+
+
+def test_every_run_drains_the_outbox_through_the_deliver_seam(worker: Worker) -> None:
+    calls: list[tuple[Store, datetime]] = []
+
+    def deliver(store: Store, now: datetime) -> Report:
+        calls.append((store, now))
+        if len(calls) == 2:
+            raise StoreError("outbox unreadable")
+        return Report(sent={"shop": 1}, failed={("shop", "ratelimited"): 2}, depth=3)
+
+    worker.deliver = deliver
+    slot = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
+    assert worker.tick("prod", slot=slot).outcome is Outcome.RAN
+    assert worker.tick("prod", slot=slot).outcome is Outcome.CLAIMED, "no run, no drain"
+    assert worker.tick("lab", slot=slot).outcome is Outcome.RAN, "a failing drain fails no tick"
+    assert [store for store, _ in calls] == [worker.store, worker.store]
+    text = worker.metrics.render()[0].decode()
+    assert 'auditor_notifications_sent_total{team="shop"} 1.0' in text
+    assert 'auditor_notifications_failed_total{reason="ratelimited",team="shop"} 2.0' in text
+    assert "auditor_outbox_depth 3.0" in text
 
 
 def test_readiness_reports_stale_jobs_and_an_unreachable_database(worker: Worker) -> None:
