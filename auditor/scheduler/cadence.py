@@ -103,6 +103,22 @@ class Cadence:
             seconds=self.interval_seconds, start_date=EPOCH, timezone=UTC, jitter=jitter or None
         )
 
+    def missed(self, since: datetime, now: datetime, *, limit: int) -> int:
+        """How many scheduled times fall in (``since``, ``now``], counted up to ``limit``
+        (readiness: a job that missed several of its ticks is stuck)."""
+        if self.interval_seconds is not None:
+            periods = (self.slot(now) - self.slot(since)) // timedelta(
+                seconds=self.interval_seconds
+            )
+            return min(limit, periods)
+        trigger = self._cron(jitter=None)
+        count = 0
+        fire = trigger.get_next_fire_time(None, since + timedelta(seconds=1))
+        while fire is not None and fire <= now and count < limit:
+            count += 1
+            fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        return count
+
     def slot(self, now: datetime) -> datetime:
         """The scheduled time the tick running at ``now`` belongs to (the latest fire time
         at or before ``now``, without jitter); ``now`` to the second when there is none."""

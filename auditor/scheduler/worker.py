@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 Deliver = Callable[["Store", datetime], DeliveryCounts]
 """Drains the outbox after a tick (``auditor.app.notifying.deliver_pending`` with a notifier)."""
 
-STALE_TICKS = 3  # /readyz fails when a job's last tick is older than this many periods
+STALE_TICKS = 3  # /readyz fails when a job missed this many scheduled ticks in a row
 
 
 class Outcome(StrEnum):
@@ -169,23 +169,25 @@ class Worker:
     # -- readiness --------------------------------------------------------------------------------
 
     def not_ready(self) -> list[str]:
-        """Why ``/readyz`` fails: the database does not answer, or a job's last tick (or the
-        start, before the first one) is older than three periods. Empty when ready."""
+        """Why ``/readyz`` fails: the database does not answer, or three scheduled ticks of a job
+        passed since its last tick (or the start, before the first one) — three intervals, and
+        for cron three fire times, so a weekday-only schedule stays ready over the weekend.
+        Empty when ready."""
         reasons = []
         try:
             self.store.ping()
         except StoreError as e:
             reasons.append(f"database: {e}")
         now = self._clock()
-        limit = STALE_TICKS * self.cadence.period(now)
         with self._lock:
             last = dict(self._last_tick)
         for cluster in self.clusters:
-            age = now - last.get(cluster, self._started)
-            if age > limit:
+            since = last.get(cluster, self._started)
+            if self.cadence.missed(since, now, limit=STALE_TICKS) >= STALE_TICKS:
                 reasons.append(
-                    f"cluster {cluster}: last tick {int(age.total_seconds())}s ago "
-                    f"(more than {STALE_TICKS} periods of {int(limit.total_seconds()) // STALE_TICKS}s)"
+                    f"cluster {cluster}: {STALE_TICKS} or more scheduled ticks missed since "
+                    f"{since.isoformat(timespec='seconds')} "
+                    f"(last tick {int((now - since).total_seconds())}s ago)"
                 )
         return reasons
 

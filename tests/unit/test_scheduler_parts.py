@@ -242,3 +242,14 @@ def test_listen_on_a_busy_port_is_a_usage_error() -> None:
         port = busy.getsockname()[1]
         with pytest.raises(UsageError, match=f"--listen 127.0.0.1:{port}: cannot listen"):
             HealthServer(f"127.0.0.1:{port}", readiness=list, exposition=Metrics().render)
+
+
+def test_missed_ticks_count_scheduled_times_not_wall_time() -> None:
+    every_minute = Cadence.of(ScheduleSettings(interval_seconds=60))
+    assert every_minute.missed(NOW, NOW + timedelta(seconds=50), limit=3) in {0, 1}
+    assert every_minute.missed(NOW, NOW + timedelta(minutes=2, seconds=30), limit=3) == 2
+    assert every_minute.missed(NOW, NOW + timedelta(hours=1), limit=3) == 3
+    weekdays = Cadence.of(ScheduleSettings(interval_seconds=None, cron="0 9 * * 1-5"))
+    friday = datetime(2026, 12, 4, 9, 0, 5, tzinfo=UTC)
+    assert weekdays.missed(friday, datetime(2026, 12, 7, 8, 0, tzinfo=UTC), limit=3) == 0
+    assert weekdays.missed(friday, datetime(2026, 12, 9, 9, 0, tzinfo=UTC), limit=3) == 3
