@@ -8,7 +8,10 @@ pyproject.toml.
 
 from setuptools import find_packages, setup
 
-MIGRATIONS = {"auditor._migrations": "migrations", "auditor._migrations.versions": "migrations/versions"}
+MIGRATIONS = {
+    "auditor._migrations": "migrations",
+    "auditor._migrations.versions": "migrations/versions",
+}
 
 setup(
     packages=[*find_packages(include=["auditor", "auditor.*"]), *MIGRATIONS],
