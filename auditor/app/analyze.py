@@ -16,7 +16,7 @@ from auditor.app.reading import INCOMPLETE_GIT_CHECKS, source_finding
 from auditor.checks.common.settings import PolicySettings
 from auditor.checks.evaluate import build_state, builtin_schema_notes
 from auditor.checks.families import check_policies
-from auditor.findings import apply_config, assign_teams, dedupe, sort_key
+from auditor.findings import apply_config, assign_teams, cap_values, dedupe, sort_key
 from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS
 from auditor.model import Body, Finding, GroupKind, Severity, Skipped, TeamPolicy, View
 from auditor.normalize import SchemaRegistry
@@ -69,7 +69,8 @@ def analyze(
     state = build_state(MANIFESTS_CLUSTER, View.MANIFESTS, manifests.objects, (), schemas, observed)
     findings = check_policies(state, PolicySettings(teams=teams, disabled=disabled, now=now))
     findings += [
-        source_finding(p, team=None, cluster=MANIFESTS_CLUSTER) for p in manifests.problems
+        source_finding(p, team=None, cluster=MANIFESTS_CLUSTER, view=View.MANIFESTS)
+        for p in manifests.problems
     ]
     if teams:
         # Owned findings get their team; the rest stay, with team null (analyze hides nothing).
@@ -78,7 +79,9 @@ def analyze(
         findings = [owned.get(f.id, f) for f in findings]
     skipped = builtin_schema_notes(schemas, MANIFESTS_CLUSTER, manifests.objects)
     skipped += _input_notes(manifests)
-    result = apply_config(dedupe(findings), disabled=disabled, severities=severities or {})
+    result = apply_config(
+        dedupe(cap_values(findings)), disabled=disabled, severities=severities or {}
+    )
     return AnalyzeResult(findings=sorted(result, key=sort_key), skipped=skipped)
 
 

@@ -7,6 +7,7 @@ The sequence shared by every entry point that stores runs (``audit``, ``demo``, 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,8 @@ from auditor.store.types import RecordResult, RunScope
 if TYPE_CHECKING:
     from auditor.store import Store
 
+logger = logging.getLogger(__name__)
+
 
 def audit_and_store(
     settings: Settings, request: AuditRequest, db_url: str | None
@@ -26,6 +29,8 @@ def audit_and_store(
     ``database.retention``.
 
     The database is opened before any source is read: a database error means nothing was audited.
+    Retention runs after the run is committed, so its failure is a warning and the run (and its
+    exit code) stands.
     """
     from auditor.store import Store
 
@@ -44,7 +49,16 @@ def record_audit(
     retention = settings.database.retention_seconds
     if retention:
         started = datetime.fromisoformat(run.started_at)
-        store.prune(older_than=started - timedelta(seconds=retention))
+        try:
+            store.prune(older_than=started - timedelta(seconds=retention))
+        except Exception as e:  # the run is stored; retention is retried by the next run
+            logger.debug("retention failed", exc_info=True, extra={"action": "prune"})
+            logger.warning(
+                "run %s was stored, but applying database.retention failed: %s",
+                run.id[:12],
+                e,
+                extra={"action": "prune", "run_id": run.id},
+            )
     return run, recorded
 
 
