@@ -73,9 +73,9 @@ def cli() -> None:
 
 
 def _register_commands() -> None:
-    from auditor.cli import audit, demo, deploy, history, misc
+    from auditor.cli import audit, demo, deploy, history, misc, serve
 
-    for module in (audit, history, misc, demo, deploy):
+    for module in (audit, history, misc, demo, serve, deploy):
         module.register(cli)
 
 

@@ -33,3 +33,7 @@ def test_rbac_reads_configmaps_only_by_marker_name() -> None:
         assert set(rule["resourceNames"]) == {m.name for m in MESH_MARKERS}
     core = {res for r in role["rules"] if "" in r["apiGroups"] for res in r["resources"]}
     assert {"pods", "serviceaccounts", "namespaces", "services"} <= core
+
+
+# The Lease Role (the only write) and the serve Deployment (POD_NAME, POD_NAMESPACE, probes) are
+# checked on the rendered kustomize objects: tests/deploy/test_rbac.py, tests/deploy/test_kustomize.py.
