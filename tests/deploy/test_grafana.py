@@ -11,6 +11,7 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from auditor.scheduler.metrics import Metrics
 from tests.deploy.paths import ROOT
 
 DASHBOARD = ROOT / "deploy" / "grafana" / "policy-drift-auditor.json"
@@ -50,19 +51,13 @@ def sample_names(exposition: str) -> set[str]:
     return names
 
 
-# The worker's metrics as fixed in the shared interfaces (HELP/TYPE lines of its /metrics).
-CONTRACT_EXPOSITION = """\
-# TYPE auditor_runs counter
-# TYPE auditor_run_duration_seconds histogram
-# TYPE auditor_findings_open gauge
-# TYPE auditor_notifications_sent counter
-# TYPE auditor_notifications_failed counter
-# TYPE auditor_outbox_depth gauge
-# TYPE auditor_source_errors counter
-# TYPE auditor_last_successful_run_timestamp_seconds gauge
-# TYPE auditor_ticks_skipped counter
-# TYPE auditor_lease_held gauge
-"""
+def worker_exposition() -> str:
+    """What the worker's /metrics renders (its own registry, every family declared), before any
+    tick; tests/deploy/test_run_rendered.py checks the same against a running `auditor serve`."""
+    metrics = Metrics()
+    metrics.declare(["prod"])
+    data, _ = metrics.render()
+    return data.decode()
 
 
 def test_dashboard_loads_with_unique_panel_ids_and_a_datasource_variable() -> None:
@@ -79,14 +74,14 @@ def test_dashboard_loads_with_unique_panel_ids_and_a_datasource_variable() -> No
 
 
 def test_every_queried_metric_is_exposed_by_the_worker() -> None:
-    exposed = sample_names(CONTRACT_EXPOSITION)
+    exposed = sample_names(worker_exposition())
     queried = {m for q in queries(dashboard()) for m in METRIC.findall(q)}
     assert queried, "the dashboard queries no auditor metric"
     assert not queried - exposed, f"not exposed by auditor serve: {sorted(queried - exposed)}"
 
 
 def test_the_check_fails_on_an_unknown_metric() -> None:
-    exposed = sample_names(CONTRACT_EXPOSITION)
+    exposed = sample_names(worker_exposition())
     assert "auditor_runs_total" in exposed and "auditor_runs" not in exposed
     assert "auditor_run_duration_seconds_bucket" in exposed
     assert "auditor_outbox_depth_total" not in exposed
