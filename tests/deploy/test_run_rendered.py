@@ -16,12 +16,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +29,7 @@ from dockerfile_parse import DockerfileParser
 
 from tests.deploy.paths import KUSTOMIZE, ROOT, kustomize, one
 from tests.deploy.test_grafana import METRIC, dashboard, queries, sample_names
+from tests.e2e.test_serve import free_port, get
 from tests.gitrepo import GitRemote
 from tests.integration.db_fixtures import DatabasePool, _database_url
 
@@ -40,13 +38,6 @@ if TYPE_CHECKING:
 
 POD_NAMESPACE = "platform-auditor"
 SECRETS = {("policy-drift-auditor-git", "token"): "test-git-token"}  # Slack's stays absent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class Pod:
@@ -119,16 +110,6 @@ class Pod:
 
     def files(self) -> set[Path]:
         return {p for p in self.root.rglob("*") if p.is_file()}
-
-
-def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-    except OSError:
-        return 0, ""
 
 
 def runs_recorded(exposition: str) -> bool:
