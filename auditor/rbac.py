@@ -3,9 +3,9 @@
 One source of truth: the cluster source lists every kind of the catalogue (plus config extras,
 minus excludes), Namespaces and Services, the CRDs of the served groups for their schemas, and,
 only with ``kinds.secret_metadata``, Secrets as metadata. It only ever *lists* (never gets one
-object of a listed kind, never watches), so each rule grants ``list`` alone; objects read one by
-one by name (the mesh markers) get ``get`` with ``resourceNames``. The Lease Role of ``auditor serve`` is
-the one write and lives in its own namespace (``LEASE_RULES``).
+object of a listed kind, never watches), so each rule grants ``list`` alone; objects read one
+by one by name (the mesh markers) get ``get`` with ``resourceNames``. The Lease Role of
+``auditor serve`` is the one write and lives in its own namespace (``LEASE_RULES``).
 
 RBAC speaks resources (plurals), the code speaks kinds: ``plural()`` applies the rule the API
 server applies to CRDs without an explicit plural, with the irregular built-ins spelled out.
