@@ -226,6 +226,29 @@ CHECKS: dict[str, CheckInfo] = {
 }
 
 
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.DRIFT: "drift",
+    Category.UNAUTHORIZED_ATTACHMENT: "unauthorized attachment",
+    Category.MISSING_REFERENCEGRANT: "missing ReferenceGrant",
+    Category.DANGLING_REFERENCE: "dangling reference",
+    Category.HOSTNAME: "hostname conflict",
+    Category.TENANCY: "tenancy violation",
+    Category.REFERENCEGRANT_HYGIENE: "ReferenceGrant hygiene",
+    Category.MESH_SECURITY: "mesh security",
+    Category.STATUS: "controller status",
+    Category.SOURCE: "source problem",
+}
+"""Each category in words, for people (the audit table, Slack messages)."""
+
+
+def category_label(category: str) -> str:
+    """``missing-referencegrant`` -> ``missing ReferenceGrant``; an unknown value as given."""
+    try:
+        return CATEGORY_LABELS[Category(category)]
+    except ValueError:
+        return category
+
+
 def info(check_id: str) -> CheckInfo:
     """The catalogue entry of ``check_id`` (KeyError for an unknown ID: a programming error)."""
     return CHECKS[check_id]

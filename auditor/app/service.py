@@ -20,6 +20,8 @@ def audit_and_store(
     ``database.retention``.
 
     The database is opened before any source is read: a database error means nothing was audited.
+    When ``notify.slack`` is configured, the run's notifications are queued in the outbox in the
+    same transaction (``auditor.app.notifying``); delivering them is the caller's next step.
     """
     from auditor.store import RunScope, Store
 
@@ -32,7 +34,9 @@ def audit_and_store(
             teams=request.teams,
             disabled_checks=settings.disabled_checks,
         )
-        recorded = store.record_run(run, scope=scope)
+        from auditor.app.notifying import outbox_planner
+
+        recorded = store.record_run(run, scope=scope, outbox=outbox_planner(settings))
         retention = settings.database.retention_seconds
         if retention:
             started = datetime.fromisoformat(run.started_at)
