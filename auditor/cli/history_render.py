@@ -161,7 +161,11 @@ def runs_table(records: Sequence[RunRecord]) -> None:
     table = new_table(f"{len(records)} run(s)", columns)
     for r in records:
         c = r.counts
-        unread = [escape(f"{s.subject}: {s.reason}") for s in r.skipped if s.partial]
+        unread = [
+            escape(f"{s.subject}: {s.reason}")
+            for s in r.skipped
+            if s.partial or s.subject == "notify"  # delivery problems are shown in full
+        ]
         notes = len(r.skipped) - len(unread)
         skipped = "\n".join([*unread, *([f"({notes} note(s))"] if notes else [])]) or "-"
         table.add_row(

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from auditor.catalog import category_label
 from auditor.cli.common import console
 from auditor.cli.sarif import render_sarif
 from auditor.model import Finding, Skipped
@@ -60,7 +61,10 @@ def render_table(findings: Sequence[Finding], skipped: Sequence[Skipped]) -> Non
     for f in findings:
         table.add_row(
             f"[{_STYLE[str(f.severity)]}]{f.severity}[/]",
-            escape(f"{f.check}\n{f.view}" + (f"\n{f.reason}" if f.reason else "")),
+            escape(
+                f"{f.check}\n{category_label(f.category)}\n{f.view}"
+                + (f"\n{f.reason}" if f.reason else "")
+            ),
             escape(f.team or "-"),
             escape(f.cluster),
             escape(_object(f)),

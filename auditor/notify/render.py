@@ -49,7 +49,9 @@ class SlackMessage:
         for block in self.blocks:
             if block.get("type") == "section":
                 parts.append(block["text"]["text"])
-                parts.extend(f["text"] for f in block.get("fields", ()))
+                fields = [f["text"].replace("\n", ": ", 1) for f in block.get("fields", ())]
+                if fields:
+                    parts.append(" · ".join(fields))
             elif block.get("type") == "context":
                 parts.extend(e["text"] for e in block["elements"])
         return "\n".join(parts)
