@@ -194,13 +194,21 @@ def digest_message(team: str | None, deltas: Sequence[FindingDelta]) -> SlackMes
         f"{_ICON[DeltaType.OPENED]} *{len(deltas)} new findings* for {who} "
         f"in cluster(s) {escape(', '.join(clusters))}"
     )
-    lines = [
-        f"• {escape(d.finding.get('severity', ''))} {headline(d.finding)} — "
-        f"{object_label(d.finding)} ({escape(d.finding.get('cluster', ''))})"
-        for d in deltas[:MAX_DIGEST_LINES]
-    ]
-    if len(deltas) > MAX_DIGEST_LINES:
-        lines.append(f"…and {len(deltas) - MAX_DIGEST_LINES} more")
+    lines: list[str] = []
+    budget = MAX_SECTION - 40  # room for the "…and N more" line
+    for d in deltas[:MAX_DIGEST_LINES]:
+        f = d.finding
+        category = catalog.category_label(str(f.get("category", "")))
+        line = (
+            f"• {escape(f.get('severity', ''))} {escape(f.get('check', ''))} "
+            f"{escape(category)} — {object_label(f)} ({escape(f.get('cluster', ''))})"
+        )
+        if len(line) + 1 > budget:
+            break
+        budget -= len(line) + 1
+        lines.append(line)
+    if len(lines) < len(deltas):
+        lines.append(f"…and {len(deltas) - len(lines)} more")
     blocks = (
         _section(head),
         _section("\n".join(lines)),
