@@ -47,6 +47,7 @@ class SlackState:
     requests: list[Request] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     token: str = "xoxb-test-token"
+    base_url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
     holding: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
@@ -183,7 +184,8 @@ def slack_server() -> Iterator[tuple[str, SlackState]]:
     thread.start()
     try:
         host, port = server.server_address[:2]
-        yield f"http://{host!s}:{port}/api/", state
+        state.base_url = f"http://{host!s}:{port}/api/"
+        yield state.base_url, state
     finally:
         state.release()
         server.shutdown()

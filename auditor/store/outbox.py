@@ -37,7 +37,7 @@ def delta(event: FindingEvent) -> FindingDelta:
     """The notifier's view of a history event (plain model types)."""
     return FindingDelta(
         finding_id=event.finding_id,
-        type=DeltaType(str(event.type)),
+        type=event.type,
         run_id=event.run_id,
         at=iso(event.at) or "",
         finding=dict(event.finding),

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from auditor.model import FindingDelta, OutboxMessage, Skipped
+from auditor.model import DeltaType, FindingDelta, OutboxMessage, Skipped
 
 OutboxPlanner = Callable[[Sequence[FindingDelta]], Sequence[OutboxMessage]]
 """Turns a run's events into the notifications to store with it (``auditor.notify.plan``)."""
@@ -68,11 +68,8 @@ class FindingStatus(StrEnum):
     RESOLVED = "resolved"
 
 
-class EventType(StrEnum):
-    OPENED = "opened"
-    CHANGED = "changed"
-    RESOLVED = "resolved"
-    REOPENED = "reopened"
+EventType = DeltaType
+"""The history's event types are the notifier's delta types (one enum, in ``auditor.model``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -299,3 +299,51 @@ def test_a_sender_killed_mid_delivery_loses_nothing_and_repeats_nothing(db_url: 
     texts = [r.text_and_blocks for r in state.calls("chat.postMessage")]
     assert len(texts) == 3
     assert sorted(i for i in range(3) for t in texts if f"route-{i}" in t) == [0, 1, 2]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unreachable_slack_is_a_transient_connection_error(store: Store) -> None:
+    notifier = SlackNotifier("xoxb-x", base_url=f"http://127.0.0.1:{_free_port()}/api")
+    record(store, "r1", 1, [finding("checkout")])
+    report = deliver_pending(store, notifier, now=T0)
+    assert report.failed == {("payments", "connection_error"): 1} and report.depth == 1
+
+
+def test_a_slack_timeout_is_transient(
+    store: Store, slack: tuple[SlackNotifier, SlackState], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.notify import slack as slack_module
+
+    _, state = slack
+    monkeypatch.setattr(slack_module, "TIMEOUT_SECONDS", 0.5)
+    base_url = state.base_url
+    state.hold()
+    record(store, "r1", 1, [finding("checkout")])
+    report = deliver_pending(store, SlackNotifier(state.token, base_url=base_url), now=T0)
+    assert report.failed == {("payments", "timeout"): 1} and report.depth == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "reason", "pending"),
+    [
+        (429, "rate_limited", "ratelimited", 1),
+        (503, "service unavailable", "http_503", 1),
+        (403, "invalid_token", "invalid_token", 0),
+    ],
+)
+def test_webhook_failures_are_classified(
+    store: Store, status: int, body: str, reason: str, pending: int
+) -> None:
+    with slack_server() as (base_url, state):
+        notifier = WebhookNotifier(base_url.replace("/api/", "/services/T/B/X"))
+        state.fail(status=status, error=body, times=-1)
+        record(store, "r1", 1, [finding("checkout")])
+        report = deliver_pending(store, notifier, now=T0)
+        assert report.failed == {("payments", reason): 1} and report.depth == pending
