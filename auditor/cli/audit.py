@@ -28,6 +28,7 @@ from auditor.errors import AuditorError, UsageError
 from auditor.findings import at_or_above
 from auditor.model import AuditRun, Finding, Severity
 from auditor.store.types import EventType, RecordResult
+from auditor.textsafe import terminal_safe
 
 SEVERITIES = [s.value for s in Severity]
 
@@ -168,8 +169,9 @@ def audit_command(
 ) -> int:
     """One audit: Git vs live for the selected teams and clusters, all checks, stored and printed.
 
-    Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage/config/database error,
-    3 the run was partial (a source could not be read) unless --allow-partial.
+    Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage/config/database/internal
+    error, 3 the run was partial (a source could not be read) unless --allow-partial; 130 on
+    SIGINT, 143 on SIGTERM.
 
     With notify.slack configured, the run's Slack messages are queued with it and delivered
     right after (unless --no-notify); a Slack problem is a warning and never changes the exit code.
@@ -210,6 +212,13 @@ def audit_command(
 @click.option(
     "--allow-partial", is_flag=True, help="Judge a partial run (unreadable input) by its findings."
 )
+@click.option(
+    "--team-label",
+    default="team",
+    show_default=True,
+    metavar="LABEL",
+    help="Without --config: the Namespace label naming the owning team.",
+)
 def analyze_command(
     paths: tuple[str, ...],
     config_path: str | None,
@@ -219,11 +228,14 @@ def analyze_command(
     fmt: str,
     fail_on: str,
     allow_partial: bool,
+    team_label: str,
 ) -> int:
     """Policy checks on manifest files/dirs (recursively; - for stdin) taken as one cluster state.
 
-    For pre-merge CI: no Git, no database, no cluster. --config adds teams and org policy.
-    Exit codes as for audit.
+    For pre-merge CI: no Git, no database, no cluster. --config adds teams and org policy;
+    without it a Namespace's --team-label label names its team. Mesh checks run for each mesh
+    whose marker ConfigMap (istio-system/istio, kube-system/cilium-config,
+    linkerd/linkerd-config) is among the manifests. Exit codes as for audit.
     """
     setup_logging(verbose, log_format)
     settings = load_settings(config_path) if config_path else None
@@ -236,11 +248,13 @@ def analyze_command(
         severities=dict(settings.severity_overrides) if settings else None,
         max_file_bytes=settings.max_file_bytes if settings else 5 * 1024 * 1024,
         max_yaml_nodes=settings.max_yaml_nodes if settings else 1_000_000,
+        team_label=team_label,
+        ambient_exceptions=settings.ambient_exceptions if settings else (),
         now=datetime.now(UTC),
     )
     for note in result.skipped:
         if note.partial:
-            click.echo(f"error: {note.subject}: {note.reason}", err=True)
+            click.echo(terminal_safe(f"error: {note.subject}: {note.reason}"), err=True)
     emit(
         fmt=fmt,
         findings=result.findings,
