@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -133,6 +133,18 @@ def _missing(var: str, key: str) -> str:
         f"notifications not sent: environment variable {var} (from {key}) is not set; "
         "they stay in the outbox until a run with it set delivers them"
     )
+
+
+def deliverer(settings: Settings) -> Callable[[Store, datetime], DeliveryReport] | None:
+    """``deliver_pending`` bound to the configured notifier, for ``auditor serve`` to call after
+    each tick; None (with a warning logged naming the variable) when no notifier can be built."""
+    notifier, problem = build_notifier(settings)
+    if problem:
+        logger.warning("%s", problem, extra={"action": "notify"})
+    if notifier is None:
+        return None
+    bound = notifier
+    return lambda store, now: deliver_pending(store, bound, now=now)
 
 
 def deliver_pending(store: Store, notifier: Notifier, *, now: datetime) -> DeliveryReport:
@@ -267,6 +279,7 @@ __all__ = [
     "DeliveryReport",
     "build_notifier",
     "deliver_pending",
+    "deliverer",
     "outbox_planner",
     "routing",
 ]

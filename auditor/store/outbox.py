@@ -23,7 +23,7 @@ from auditor.model import (
     Skipped,
     SlackThread,
 )
-from auditor.store.tables import OutboxRow, RunRow, SlackThreadRow, table
+from auditor.store.tables import FindingRow, OutboxRow, RunRow, SlackThreadRow, table
 from auditor.store.types import FindingEvent, iso, parse_time
 
 PENDING = "pending"
@@ -189,9 +189,13 @@ def depth(session: Session) -> int:
 
 
 def prune(session: Session, older_than: datetime) -> int:
-    """Delete sent and failed rows older than the cutoff (pending rows are always kept)."""
+    """Delete sent and failed rows older than the cutoff (pending rows are always kept), and
+    the Slack threads of findings the history no longer has."""
     stmt = table(OutboxRow).delete().where(OutboxRow.status != PENDING, OutboxRow.at < older_than)
-    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    rows = int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    orphans = SlackThreadRow.finding_id.not_in(select(FindingRow.id))
+    session.execute(table(SlackThreadRow).delete().where(orphans))
+    return rows
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -12,10 +12,18 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from auditor.app.notifying import CLAIM_SECONDS, DeliveryReport, deliver_pending
+from auditor.app.notifying import (
+    CLAIM_SECONDS,
+    DeliveryReport,
+    deliver_pending,
+    deliverer,
+    outbox_planner,
+)
+from auditor.config import load
 from auditor.model import Finding, ResourceKey
 from auditor.notify.plan import Routing, plan
 from auditor.notify.slack import SlackNotifier, WebhookNotifier
@@ -247,6 +255,8 @@ def test_webhook_posts_every_event_as_a_new_message(store: Store) -> None:
 
 SENDER = textwrap.dedent(
     """
+    import os
+    import signal
     import sys
     from datetime import UTC, datetime
     from auditor.app.notifying import deliver_pending
@@ -265,6 +275,8 @@ SENDER = textwrap.dedent(
             outbox=lambda deltas: plan(deltas, routes),
         )
         print("recorded", flush=True)
+        if sys.argv[4] == "kill-after-record":
+            os.kill(os.getpid(), signal.SIGKILL)
         deliver_pending(store, SlackNotifier(token, base_url=base_url), now=datetime.now(UTC))
     """
 )
@@ -275,7 +287,7 @@ def test_a_sender_killed_mid_delivery_loses_nothing_and_repeats_nothing(db_url: 
         state.hold()  # Slack never answers the first post: the process dies waiting
         env = {**os.environ, "PYTHONPATH": os.getcwd()}
         proc = subprocess.Popen(
-            [sys.executable, "-c", SENDER, db_url, base_url, state.token],
+            [sys.executable, "-c", SENDER, db_url, base_url, state.token, "kill-mid-delivery"],
             stdout=subprocess.PIPE,
             env=env,
         )
@@ -299,6 +311,65 @@ def test_a_sender_killed_mid_delivery_loses_nothing_and_repeats_nothing(db_url: 
     texts = [r.text_and_blocks for r in state.calls("chat.postMessage")]
     assert len(texts) == 3
     assert sorted(i for i in range(3) for t in texts if f"route-{i}" in t) == [0, 1, 2]
+
+
+def test_a_sender_killed_between_record_and_delivery_delivers_all_once_on_restart(
+    db_url: str,
+) -> None:
+    with slack_server() as (base_url, state):
+        env = {**os.environ, "PYTHONPATH": os.getcwd()}
+        args = [sys.executable, "-c", SENDER, db_url, base_url, state.token, "kill-after-record"]
+        done = subprocess.run(args, capture_output=True, env=env, timeout=120, check=False)
+        assert done.returncode == -signal.SIGKILL and done.stdout.startswith(b"recorded")
+        assert state.requests == []
+        with Store.open(db_url) as store:  # the restarted process
+            notifier = SlackNotifier(state.token, base_url=base_url)
+            assert store.outbox_depth() == 3
+            assert deliver_pending(store, notifier, now=datetime.now(UTC)).sent_total == 3
+            assert deliver_pending(store, notifier, now=datetime.now(UTC)).sent_total == 0
+    texts = [r.text_and_blocks for r in state.calls("chat.postMessage")]
+    assert sorted(i for i in range(3) for t in texts if f"route-{i}" in t) == [0, 1, 2]
+
+
+def test_retention_prunes_delivered_rows_and_orphan_threads_never_pending_ones(
+    store: Store, slack: tuple[SlackNotifier, SlackState]
+) -> None:
+    notifier, _ = slack
+    record(store, "r1", 1, [finding("checkout"), finding("cart")])
+    deliver_pending(store, notifier, now=T0)
+    record(store, "r2", 2, [finding("checkout")])  # cart resolved, its message not yet sent
+    record(store, "r3", 3, [finding("checkout"), finding("cart")])  # cart reopened
+    record(store, "r4", 4, [finding("checkout")])  # cart resolved again
+    store.prune(older_than=datetime(2026, 11, 30, tzinfo=UTC))
+    assert store.outbox_counts() == {"pending": 3}, "pending rows are never pruned"
+    assert store.get(finding("cart").id) is None
+    assert store.slack_thread(finding("cart").id, "#payments") is None
+    assert store.slack_thread(finding("checkout").id, "#payments") is not None
+
+
+def test_deliverer_from_the_config(
+    tmp_path: Path, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    with slack_server() as (base_url, state):
+        config = tmp_path / "auditor.yaml"
+        config.write_text(
+            "clusters: [{name: prod, snapshot: live.yaml}]\n"
+            "teams: [{name: payments, namespaces: [payments], slack_channel: '#payments'}]\n"
+            f"notify: {{slack: {{token_env: TOKEN, base_url: '{base_url}'}}}}\n"
+        )
+        assert deliverer(load(config, environ={})) is None
+        assert "environment variable TOKEN (from notify.slack.token_env) is not set" in caplog.text
+        settings = load(config, environ={"TOKEN": state.token})
+        deliver = deliverer(settings)
+        assert deliver is not None
+        plan_of = outbox_planner(settings)
+        assert plan_of is not None
+        store.record_run(audit_run("r1", _t(1), [finding("checkout")]), scope=PROD, outbox=plan_of)
+        assert deliver(store, T0).sent == {"payments": 1}
+        assert [p["channel"] for p in posts(state)] == ["#payments"]
+        config.write_text("clusters: [{name: prod, snapshot: live.yaml}]\n")
+        assert deliverer(load(config, environ={})) is None
+        assert outbox_planner(load(config, environ={})) is None
 
 
 def _free_port() -> int:
