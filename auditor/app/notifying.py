@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING
 
 from auditor.config import Settings
 from auditor.model import DeltaType, OutboxEntry, OutboxMessage, Skipped, SlackThread
-from auditor.notify import render
 from auditor.notify.base import DeliveryError, Notifier
 from auditor.notify.plan import Routing, plan
+from auditor.render import slack as render
 from auditor.store.types import OutboxPlanner, parse_time
 
 if TYPE_CHECKING:

@@ -8,9 +8,9 @@ the app layer (``auditor.app.notifying``) moves messages between the outbox and 
 from __future__ import annotations
 
 from auditor.notify.base import DeliveryError, Notifier, Posted
-from auditor.notify.mrkdwn import escape
 from auditor.notify.plan import Routing, plan
-from auditor.notify.render import SlackMessage
+from auditor.render.mrkdwn import escape
+from auditor.render.slack import SlackMessage
 
 __all__ = [
     "DeliveryError",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from auditor.model import SlackThread
-from auditor.notify.render import SlackMessage
+from auditor.render.slack import SlackMessage
 
 TOKEN_ERRORS = frozenset(
     {

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from auditor.model import SlackThread
 from auditor.notify.base import Posted
-from auditor.notify.render import SlackMessage
+from auditor.render.slack import SlackMessage
 
 
 class ConsoleNotifier:

@@ -17,7 +17,7 @@ from urllib.error import URLError
 
 from auditor.model import SlackThread
 from auditor.notify.base import DeliveryError, Posted
-from auditor.notify.render import SlackMessage
+from auditor.render.slack import SlackMessage
 
 RATE_LIMIT_RETRIES = 2
 TIMEOUT_SECONDS = 15

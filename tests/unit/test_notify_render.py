@@ -13,7 +13,7 @@ from auditor.model import DeltaType, FindingDelta, SlackThread
 from auditor.notify import DeliveryError, escape
 from auditor.notify.console import ConsoleNotifier
 from auditor.notify.plan import Routing, destinations, plan
-from auditor.notify.render import digest_message, finding_message, thread_reply
+from auditor.render.slack import digest_message, finding_message, thread_reply
 
 
 def finding(**over: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Block Kit messages for finding events (pure: dicts in, dicts out).
+"""Slack Block Kit messages for finding events (pure: §6 dicts in, Block Kit dicts out).
 
 Every string taken from Git or the cluster (names, messages, paths, values, managers, file
 paths) goes through ``mrkdwn.escape``; the only unescaped text is our own wording. Values of
@@ -8,16 +8,15 @@ place to start). Long lists are cut with a count of what was left out.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from auditor import catalog
 from auditor.model import DeltaType, FindingDelta
-from auditor.notify.mrkdwn import cap, code, escape
+from auditor.render import labels
+from auditor.render.mrkdwn import cap, code, escape
 
-MAX_CHANGES = 10
+MAX_CHANGES = labels.MAX_CHANGES
 MAX_DIGEST_LINES = 25
 MAX_VALUE = 120
 MAX_SECTION = 2900  # Slack refuses section text over 3000 characters
@@ -66,40 +65,24 @@ def _context(text: str) -> dict[str, Any]:
 
 
 def object_label(finding: Mapping[str, Any]) -> str:
-    """``HTTPRoute payments/checkout`` (escaped), or the Git file for file-level findings."""
-    obj = finding.get("object")
-    if isinstance(obj, Mapping):
-        ns = obj.get("namespace")
-        return escape(f"{obj.get('kind')} {ns + '/' if ns else ''}{obj.get('name')}")
-    origin = finding.get("origin")
-    if isinstance(origin, Mapping):
-        return escape(f"{origin.get('path')}:{origin.get('line')}")
-    return "-"
+    return escape(labels.object_label(finding))
 
 
 def headline(finding: Mapping[str, Any]) -> str:
-    """``PDA-DR-003 drift: Live fields differ from Git`` — the check, its category in words."""
-    check = str(finding.get("check", ""))
-    category = catalog.category_label(str(finding.get("category", "")))
-    title = catalog.CHECKS[check].title if check in catalog.CHECKS else ""
-    return escape(f"{check} {category}" + (f": {title}" if title else ""))
+    return escape(labels.headline(finding))
 
 
 def _value(value: Any, *, secret: bool) -> str:
     if secret:
         return "(hidden)"
-    if value is None:
-        return "-"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return code(cap(text, MAX_VALUE))
+    return "-" if value is None else code(cap(labels.value_text(value), MAX_VALUE))
 
 
 def _changes(finding: Mapping[str, Any]) -> str | None:
-    changes = [c for c in finding.get("changes") or () if isinstance(c, Mapping)]
+    changes = labels.changes(finding)
     if not changes:
         return None
-    obj = finding.get("object")
-    secret = isinstance(obj, Mapping) and obj.get("kind") == "Secret" and not obj.get("group")
+    secret = labels.is_secret(finding)
     lines = []
     for c in changes[:MAX_CHANGES]:
         line = (
@@ -123,13 +106,8 @@ def _changes(finding: Mapping[str, Any]) -> str | None:
 
 
 def origin_label(finding: Mapping[str, Any]) -> str | None:
-    """``gitops clusters/prod/x.yaml:3 at 1a2b3c4d5e6f`` (escaped), or None."""
-    origin = finding.get("origin")
-    if not isinstance(origin, Mapping):
-        return None
-    commit = str(origin.get("commit") or "")[:12]
-    where = f"{origin.get('repository')} {origin.get('path')}:{origin.get('line')}"
-    return escape(where + (f" at {commit}" if commit else ""))
+    origin = labels.origin_label(finding)
+    return None if origin is None else escape(origin)
 
 
 def finding_message(delta: FindingDelta) -> SlackMessage:
@@ -198,7 +176,7 @@ def digest_message(team: str | None, deltas: Sequence[FindingDelta]) -> SlackMes
     budget = MAX_SECTION - 40  # room for the "…and N more" line
     for d in deltas[:MAX_DIGEST_LINES]:
         f = d.finding
-        category = catalog.category_label(str(f.get("category", "")))
+        category = labels.category(f)
         line = (
             f"• {escape(f.get('severity', ''))} {escape(f.get('check', ''))} "
             f"{escape(category)} — {object_label(f)} ({escape(f.get('cluster', ''))})"
