@@ -32,6 +32,7 @@ _STATUS_REASONS = {
     403: "Forbidden",
     404: "NotFound",
     405: "MethodNotAllowed",
+    409: "Conflict",
     410: "Expired",
     429: "TooManyRequests",
     500: "InternalError",
@@ -124,6 +125,9 @@ class Resource:
         )
 
 
+LEASES = Resource(group="coordination.k8s.io", plural="leases", kind="Lease", namespaced=True)
+"""The one writable resource (the worker's Leases); everything else is read-only."""
+
 BUILTIN_RESOURCES: tuple[Resource, ...] = (
     Resource(group="", plural="namespaces", kind="Namespace", namespaced=False),
     Resource(group="", plural="services", kind="Service", namespaced=True),
@@ -146,6 +150,7 @@ BUILTIN_RESOURCES: tuple[Resource, ...] = (
         kind="CustomResourceDefinition",
         namespaced=False,
     ),
+    LEASES,
 )
 
 

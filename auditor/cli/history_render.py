@@ -10,7 +10,7 @@ from auditor.cli.common import cell, console
 from auditor.model import Severity
 from auditor.render.csvfile import findings_csv
 from auditor.render.labels import object_label
-from auditor.store.types import RunRecord, StoredFinding, TeamStats, iso
+from auditor.store.types import OUT_OF_SCOPE, RunRecord, StoredFinding, TeamStats, iso
 
 SEVERITIES = [str(s) for s in Severity]
 
@@ -143,7 +143,7 @@ def runs_table(records: Sequence[RunRecord]) -> None:
         unread = [
             cell(f"{s.subject}: {s.reason}")
             for s in r.skipped
-            if s.partial or s.subject == "notify"  # delivery problems are shown in full
+            if s.partial or s.subject in (OUT_OF_SCOPE, "notify")  # shown in full
         ]
         notes = len(r.skipped) - len(unread)
         skipped = "\n".join([*unread, *([f"({notes} note(s))"] if notes else [])]) or "-"

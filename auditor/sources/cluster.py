@@ -155,6 +155,14 @@ def _connect(
         ) from e
 
 
+def api_client(
+    *, name: str, kubeconfig: str | None, context: str | None, environ: Mapping[str, str]
+) -> Any:
+    """A dedicated ``ApiClient`` as the cluster reads use it (the worker's Leases share it);
+    ``ClusterError`` when the kubeconfig or in-cluster config cannot be loaded."""
+    return _connect(name=name, kubeconfig=kubeconfig, context=context, environ=environ)
+
+
 def _kubeconfig_path(kubeconfig: str | None, environ: Mapping[str, str]) -> str:
     if kubeconfig:
         return os.path.expanduser(kubeconfig)

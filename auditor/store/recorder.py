@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from auditor.model import AuditRun
+from auditor.store import out_of_scope
 from auditor.store import outbox as outbox_mod
 from auditor.store.lifecycle import (
     CoverageIndex,
@@ -70,6 +71,7 @@ def record(
     events = [_event(i, EventType.OPENED, run.id, at, seen[i]) for i in seen if i in new_ids]
     events += _apply_seen(session, seen, known, new_ids, run_id=run.id, at=at)
     events += _apply_absent(session, seen, known, scope, CoverageIndex.of(run.coverage), run.id, at)
+    events += out_of_scope.resolve(session, scope, run_id=run.id, at=at)
     _insert_events(session, events)
     if outbox is not None:
         outbox_mod.insert(session, outbox([outbox_mod.delta(e) for e in events]))

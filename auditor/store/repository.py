@@ -135,6 +135,16 @@ class Store:
         with self._session("claiming a scheduled run", write=True) as session:
             return recorder.claim(session, schedule_key, scheduled_for, now or datetime.now(UTC))
 
+    def open_counts(self) -> list[tuple[str | None, str, str, int]]:
+        """Open findings counted by (team, category, severity) (the worker's metrics)."""
+        with self._session("counting open findings") as session:
+            return queries.open_counts(session)
+
+    def ping(self) -> None:
+        """One round trip to the database (the worker's readiness); StoreError when it fails."""
+        with self._session("checking the database") as session:
+            session.execute(text("SELECT 1"))
+
     # --- the notification outbox (auditor.store.outbox) ---------------------------------
 
     def pending_notifications(self, *, limit: int = 1000) -> list[OutboxEntry]:
