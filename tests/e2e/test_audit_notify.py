@@ -89,3 +89,17 @@ def test_a_slack_outage_never_blocks_the_audit(
             s["reason"] for r in runs["runs"] for s in r["skipped"] if s["subject"] == "notify"
         ]
         assert notes and all("http_500 (will retry)" in n for n in notes)
+
+
+def test_serve_once_delivers_after_its_tick_and_never_reposts(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with slack_server() as (base_url, state):
+        config = configure(tmp_path, base_url)
+        monkeypatch.setenv("TEST_SLACK_TOKEN", state.token)
+        serve = ["serve", "--once", "--config", str(config), "--db", db_url]
+        assert cli.main(serve) in (0, 1)
+        posts = state.calls("chat.postMessage")
+        assert posts and {p.body["channel"] for p in posts} >= {"#payments-alerts"}
+        assert cli.main(serve) in (0, 1)
+        assert len(state.calls("chat.postMessage")) == len(posts)
