@@ -10,6 +10,7 @@ threads, so changes and resolves arrive as new messages.
 from __future__ import annotations
 
 import itertools
+import re
 import socket
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -19,6 +20,9 @@ from auditor.model import SlackThread
 from auditor.notify.base import DeliveryError, Posted
 from auditor.render.slack import SlackMessage
 
+_ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+"""Slack error codes are short snake_case words; anything else (an HTML error page) is not a
+reason worth a metric label, so it becomes ``http_<status>``."""
 RATE_LIMIT_RETRIES = 2
 TIMEOUT_SECONDS = 15
 
@@ -34,7 +38,7 @@ def _api_error(status: int, error: object) -> DeliveryError:
         return DeliveryError("ratelimited", permanent=False)
     if status >= 500:
         return DeliveryError(f"http_{status}", permanent=False)
-    if isinstance(error, str) and error:
+    if isinstance(error, str) and _ERROR_CODE.fullmatch(error):
         return DeliveryError(error)
     return DeliveryError(f"http_{status}", permanent=False)
 

@@ -103,3 +103,11 @@ def test_serve_once_delivers_after_its_tick_and_never_reposts(
         assert posts and {p.body["channel"] for p in posts} >= {"#payments-alerts"}
         assert cli.main(serve) in (0, 1)
         assert len(state.calls("chat.postMessage")) == len(posts)
+
+
+def test_demo_shows_the_slack_messages_it_would_send(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["demo", "--format", "json"]) == 0
+    slack = "\n".join(json.loads(capsys.readouterr().out)["slack"])
+    assert "[#payments-alerts] message" in slack and "New finding" in slack
+    assert "missing ReferenceGrant" in slack and "by kubectl-edit (Update)" in slack
+    assert "updated:" in slack and "reply in thread of message" in slack and "Resolved at" in slack

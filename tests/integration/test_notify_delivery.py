@@ -407,6 +407,7 @@ def test_a_slack_timeout_is_transient(
         (429, "rate_limited", "ratelimited", 1),
         (503, "service unavailable", "http_503", 1),
         (403, "invalid_token", "invalid_token", 0),
+        (400, "<html>Bad Request</html>", "http_400", 1),
     ],
 )
 def test_webhook_failures_are_classified(
