@@ -419,3 +419,30 @@ def test_webhook_failures_are_classified(
         record(store, "r1", 1, [finding("checkout")])
         report = deliver_pending(store, notifier, now=T0)
         assert report.failed == {("payments", reason): 1} and report.depth == pending
+
+
+def test_two_concurrent_senders_never_send_a_row_twice(db_url: str) -> None:
+    import threading
+
+    with slack_server() as (base_url, state), Store.open(db_url) as store:
+        record(store, "r1", 1, [finding(f"route-{i}") for i in range(3)])
+        record(store, "r2", 2, [finding(f"route-{i}") for i in range(3, 6)])
+        reports: list[DeliveryReport] = []
+
+        def drain() -> None:
+            with Store.open(db_url) as own:
+                notifier = SlackNotifier(state.token, base_url=base_url)
+                reports.append(deliver_pending(own, notifier, now=T0))
+
+        threads = [threading.Thread(target=drain) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        remaining = deliver_pending(store, SlackNotifier(state.token, base_url=base_url), now=T0)
+        total = sum(r.sent_total for r in reports) + remaining.sent_total
+        # r2 resolves route-0..2 and opens route-3..5: 6 posts, 3 updates, 3 replies
+        assert total == 9 and remaining.depth == 0
+        assert len(state.calls("chat.update")) == 3
+        opened = [p for p in state.calls("chat.postMessage") if "thread_ts" not in p.body]
+        assert len(opened) == 6
