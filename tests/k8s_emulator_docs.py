@@ -133,6 +133,14 @@ BUILTIN_RESOURCES: tuple[Resource, ...] = (
     Resource(group="", plural="services", kind="Service", namespaced=True),
     Resource(group="", plural="secrets", kind="Secret", namespaced=True),
     Resource(group="", plural="configmaps", kind="ConfigMap", namespaced=True),
+    Resource(group="", plural="pods", kind="Pod", namespaced=True),
+    Resource(group="", plural="serviceaccounts", kind="ServiceAccount", namespaced=True),
+    Resource(group="apps", plural="deployments", kind="Deployment", namespaced=True),
+    Resource(group="apps", plural="statefulsets", kind="StatefulSet", namespaced=True),
+    Resource(group="apps", plural="daemonsets", kind="DaemonSet", namespaced=True),
+    Resource(group="apps", plural="replicasets", kind="ReplicaSet", namespaced=True),
+    Resource(group="batch", plural="jobs", kind="Job", namespaced=True),
+    Resource(group="batch", plural="cronjobs", kind="CronJob", namespaced=True),
     Resource(
         group="networking.k8s.io", plural="networkpolicies", kind="NetworkPolicy", namespaced=True
     ),

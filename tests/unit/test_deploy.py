@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from auditor.kinds import default_catalogue
+from auditor.kinds import MESH_MARKERS, default_catalogue
 
 RBAC = Path(__file__).resolve().parents[2] / "deploy" / "rbac.yaml"
 
@@ -20,6 +20,18 @@ def test_rbac_is_read_only_and_covers_the_catalogue() -> None:
         assert "secrets" not in rule["resources"]
         groups.update(rule["apiGroups"])
     assert {gk.group for gk in default_catalogue()} <= groups
+
+
+def test_rbac_reads_configmaps_only_by_marker_name() -> None:
+    docs = list(yaml.safe_load_all(RBAC.read_text()))
+    (role,) = [d for d in docs if d["kind"] == "ClusterRole"]
+    rules = [r for r in role["rules"] if "configmaps" in r["resources"]]
+    assert rules
+    for rule in rules:
+        assert rule["verbs"] == ["get"]
+        assert set(rule["resourceNames"]) == {m.name for m in MESH_MARKERS}
+    core = {res for r in role["rules"] if "" in r["apiGroups"] for res in r["resources"]}
+    assert {"pods", "serviceaccounts", "namespaces", "services"} <= core
 
 
 def test_the_only_write_is_leases_in_the_auditors_namespace() -> None:
