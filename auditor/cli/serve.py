@@ -32,14 +32,11 @@ if TYPE_CHECKING:
 
 
 def notification_delivery(settings: Settings) -> Deliver | None:
-    """The outbox drain run after every tick.
+    """The outbox drain run after every tick: ``deliver_pending`` with the configured notifier
+    (None when ``notify.slack`` has no usable token or webhook; a warning names the variable)."""
+    from auditor.app.notifying import deliverer
 
-    TODO(lead): wire ``auditor.app.notifying.deliver_pending(store, notifier, now=now)`` with
-    the notifier built from ``settings`` once the notify work is on main; until then ticks record
-    their notifications in nothing and deliver nothing.
-    """
-    del settings
-    return None
+    return deliverer(settings)
 
 
 @contextmanager
