@@ -24,6 +24,8 @@ from auditor.cli.common import (
 )
 from auditor.config import Settings
 from auditor.model import AuditRun
+from auditor.redact import mask_secrets_in
+from auditor.textsafe import terminal_safe
 
 if TYPE_CHECKING:
     from auditor.scheduler.worker import Deliver
@@ -157,7 +159,9 @@ def serve_command(
             for tick in ticks:
                 run = tick.run
                 status = f"run {run.id[:12]} {run.status}" if run else f"failed: {tick.error}"
-                click.echo(f"cluster {tick.cluster}: {status}", err=True)
+                click.echo(
+                    terminal_safe(mask_secrets_in(f"cluster {tick.cluster}: {status}")), err=True
+                )
 
             def judge(run: AuditRun) -> int:
                 return exit_code(
