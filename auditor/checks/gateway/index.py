@@ -28,6 +28,7 @@ XLISTENERSET = GroupKind(GATEWAY_X_GROUP, "XListenerSet")
 LISTENERSET_KINDS = frozenset({LISTENERSET, XLISTENERSET})
 PARENT_KINDS = frozenset({GATEWAY, LISTENERSET, XLISTENERSET})
 REFERENCEGRANT = GroupKind(GATEWAY_GROUP, "ReferenceGrant")
+BACKENDTLSPOLICY = GroupKind(GATEWAY_GROUP, "BackendTLSPolicy")
 METADATA_NAME = "kubernetes.io/metadata.name"
 
 
@@ -112,6 +113,7 @@ class Index:
     grants: tuple[Grant, ...]
     grants_by_slot: Mapping[GrantSlot, tuple[Grant, ...]]
     ns_labels: Mapping[str, Mapping[str, str]]
+    backend_tls_policies: tuple[KubeObject, ...] = ()
 
     def labels_of(self, namespace: str) -> Mapping[str, str]:
         """Labels of ``namespace``; a namespace with no object has only the implicit label."""
@@ -140,6 +142,7 @@ def build_index(state: ClusterState) -> Index:
     listenersets: dict[ResourceKey, Parent] = {}
     routes: list[KubeObject] = []
     grants: list[Grant] = []
+    tls_policies: list[KubeObject] = []
     namespace_bodies: list[Mapping[str, Any]] = []
     for key, obj in sorted(state.objects.items()):
         gk = key.group_kind
@@ -151,6 +154,8 @@ def build_index(state: ClusterState) -> Index:
             routes.append(obj)
         elif gk == REFERENCEGRANT:
             grants.append(parse_grant(obj))
+        elif gk == BACKENDTLSPOLICY:
+            tls_policies.append(obj)
         elif gk == NAMESPACE:
             namespace_bodies.append({**obj.body, "apiVersion": "v1", "kind": "Namespace"})
     by_slot: dict[GrantSlot, list[Grant]] = defaultdict(list)
@@ -167,6 +172,7 @@ def build_index(state: ClusterState) -> Index:
         grants=tuple(grants),
         grants_by_slot={k: tuple(v) for k, v in by_slot.items()},
         ns_labels=namespace_labels(namespace_bodies),
+        backend_tls_policies=tuple(tls_policies),
     )
 
 
