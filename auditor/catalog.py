@@ -69,6 +69,30 @@ _ENTRIES: tuple[tuple[str, Category, Severity, str], ...] = (
         S.MEDIUM,
         "ListenerSet not allowed by its Gateway's allowedListeners",
     ),
+    (
+        "PDA-LS-001",
+        C.STATUS,
+        S.MEDIUM,
+        "Listener allowedRoutes.kinds names a kind its protocol cannot carry (InvalidRouteKinds)",
+    ),
+    (
+        "PDA-LS-002",
+        C.STATUS,
+        S.MEDIUM,
+        "Listener protocol neither core nor domain-prefixed (UnsupportedProtocol)",
+    ),
+    (
+        "PDA-LS-003",
+        C.STATUS,
+        S.MEDIUM,
+        "TLS-terminating listener without tls.certificateRefs",
+    ),
+    (
+        "PDA-LS-004",
+        C.STATUS,
+        S.MEDIUM,
+        "Gateway infrastructure.parametersRef names a missing object (InvalidParameters)",
+    ),
     ("PDA-HN-001", C.HOSTNAME, S.CRITICAL, "Hostname outside the team's delegated hostnames"),
     ("PDA-HN-002", C.HOSTNAME, S.HIGH, "Team route with no hostnames on a shared listener"),
     ("PDA-HN-003", C.HOSTNAME, S.HIGH, "Same hostname claimed by different teams on one Gateway"),
@@ -194,6 +218,7 @@ _NAMESPACE = GroupKind("", "Namespace")
 _INPUTS: dict[str, frozenset[GroupKind]] = {
     **{f"PDA-RT-00{n}": _PARENTS | {_SERVICE} for n in range(1, 10)},
     **{f"PDA-HN-00{n}": _PARENTS for n in range(1, 7)},
+    **{f"PDA-LS-00{n}": _PARENTS for n in range(1, 5)},
     **{f"PDA-TN-00{n}": _PARENTS for n in range(1, 8)},
     "PDA-RG-001": frozenset({_GRANT}),
     "PDA-RG-002": frozenset({_GRANT}),

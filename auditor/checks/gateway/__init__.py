@@ -2,7 +2,7 @@
 
 Entry point ``check_gateway(state, settings=...)``. Builds the indexes once, evaluates every
 parentRef once (``evaluate``), then derives the findings of each area: attachment (RT-002..006,
-RT-008, RT-009), org policy (RT-001), references and grants (RG-001..003, BE-001..003; RG-003 for
+RT-008, RT-009), listener and Gateway validity (LS), org policy (RT-001), references and grants (RG-001..003, BE-001..003; RG-003 for
 XBackend and Envoy Gateway policy references, see ``policyrefs``), grant hygiene (RG-004..007),
 hostnames (HN), tenancy (TN), status trust (ST) and controller enforcement (RT-007, RG-008), the
 last two live view only. ``check_grant_changes(live, git, settings=...)`` compares two views for
@@ -29,6 +29,7 @@ from auditor.checks.gateway.settings import GatewaySettings
 from auditor.checks.gateway.status import status_findings
 from auditor.checks.gateway.tenancy import tenancy_findings
 from auditor.checks.gateway.topology import build_topology
+from auditor.checks.gateway.validity import validity_findings
 from auditor.model import ClusterState, Finding
 
 __all__ = ["GatewaySettings", "check_gateway", "check_grant_changes"]
@@ -44,6 +45,7 @@ def check_gateway(state: ClusterState, *, settings: GatewaySettings) -> list[Fin
     references = reference_findings(ctx)
     found: list[Finding | None] = [
         *attachment_findings(ctx, evaluations),
+        *validity_findings(ctx),
         *policy_findings(ctx, evaluations),
         *references.findings,
         *hygiene_findings(ctx, references.used_grants),
