@@ -183,6 +183,24 @@ _ENTRIES: tuple[tuple[str, Category, Severity, str], ...] = (
     ("PDA-BE-001", C.DANGLING_REFERENCE, S.MEDIUM, "backendRef to a missing Service or port"),
     ("PDA-BE-002", C.DANGLING_REFERENCE, S.LOW, "backendRef of an unsupported kind"),
     ("PDA-BE-003", C.DANGLING_REFERENCE, S.MEDIUM, "Certificate/CA reference to a missing object"),
+    (
+        "PDA-BT-001",
+        C.STATUS,
+        S.MEDIUM,
+        "BackendTLSPolicy conflicts with an older policy on the same target (Conflicted)",
+    ),
+    (
+        "PDA-BT-002",
+        C.STATUS,
+        S.MEDIUM,
+        "BackendTLSPolicy with an invalid CA validation (Invalid)",
+    ),
+    (
+        "PDA-PA-001",
+        C.DANGLING_REFERENCE,
+        S.MEDIUM,
+        "Policy targetRef resolves to nothing (incl. a bad sectionName)",
+    ),
     ("PDA-ST-001", C.STATUS, S.MEDIUM, "Negative Gateway/Listener/Route condition"),
     ("PDA-ST-002", C.STATUS, S.MEDIUM, "observedGeneration behind metadata.generation"),
     ("PDA-ST-003", C.STATUS, S.MEDIUM, "parentRef with no status entry from any controller"),
@@ -230,6 +248,7 @@ _INPUTS: dict[str, frozenset[GroupKind]] = {
     "PDA-BE-001": frozenset({_GRANT, _SERVICE}),
     "PDA-BE-002": frozenset({_GRANT}),
     "PDA-BE-003": frozenset({_GRANT, _SECRET}),
+    "PDA-PA-001": frozenset({_SERVICE}),
     "PDA-ST-003": _PARENTS,
     "PDA-ST-004": _PARENTS | {_GRANT, _SERVICE},
 }

@@ -2,7 +2,7 @@
 
 Entry point ``check_gateway(state, settings=...)``. Builds the indexes once, evaluates every
 parentRef once (``evaluate``), then derives the findings of each area: attachment (RT-002..006,
-RT-008, RT-009), listener and Gateway validity (LS), org policy (RT-001), references and grants (RG-001..003, BE-001..003; RG-003 for
+RT-008, RT-009), listener and Gateway validity (LS), BackendTLSPolicy (PA-001, BT), org policy (RT-001), references and grants (RG-001..003, BE-001..003; RG-003 for
 XBackend and Envoy Gateway policy references, see ``policyrefs``), grant hygiene (RG-004..007),
 hostnames (HN), tenancy (TN), status trust (ST) and controller enforcement (RT-007, RG-008), the
 last two live view only. ``check_grant_changes(live, git, settings=...)`` compares two views for
@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable
 
 from auditor.checks.gateway.attachment import attachment_findings
+from auditor.checks.gateway.backendtls import backend_tls_findings
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.enforcement import enforcement_findings
 from auditor.checks.gateway.evaluate import evaluate_all
@@ -46,6 +47,7 @@ def check_gateway(state: ClusterState, *, settings: GatewaySettings) -> list[Fin
     found: list[Finding | None] = [
         *attachment_findings(ctx, evaluations),
         *validity_findings(ctx),
+        *backend_tls_findings(ctx),
         *policy_findings(ctx, evaluations),
         *references.findings,
         *hygiene_findings(ctx, references.used_grants),
