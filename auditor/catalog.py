@@ -59,7 +59,7 @@ _ENTRIES: tuple[tuple[str, Category, Severity, str], ...] = (
     ("PDA-RT-007", C.STATUS, S.LOW, "Route accepted by only some of its parents"),
     (
         "PDA-RT-008",
-        C.UNAUTHORIZED_ATTACHMENT,
+        C.TENANCY,
         S.INFO,
         "Mesh (GAMMA) consumer route on a Service in another namespace",
     ),

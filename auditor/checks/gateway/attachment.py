@@ -13,6 +13,7 @@ from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import REASONS, Evaluation, Outcome, allowed_listeners_from
 from auditor.checks.gateway.index import Listener
 from auditor.checks.gateway.listeners import describe_kinds, describe_namespaces, route_hostnames
+from auditor.checks.gateway.refs import is_mesh_parent
 from auditor.model import Finding
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,11 @@ def _why(ev: Evaluation) -> str:
     match ev.outcome:
         case Outcome.DANGLING:
             return _dangling(ev)
+        case Outcome.NO_MATCHING_PARENT if is_mesh_parent(ev.pref):
+            return (
+                "the Service has no port matching its port/sectionName (sectionName is a Service "
+                "port name), so the mesh route matches no parent: NoMatchingParent."
+            )
         case Outcome.NO_MATCHING_PARENT:
             return (
                 "no listener of the parent matches its sectionName/port "

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-from auditor.checks.gateway.fields import as_map, as_str, path, spec
+from auditor.checks.gateway.fields import as_int, as_list, as_map, as_str, path, spec
 from auditor.checks.gateway.index import (
     GATEWAY,
     PARENT_KINDS,
@@ -106,13 +106,13 @@ def evaluate_route(index: Index, route: KubeObject, pref: ParentRef) -> Evaluati
     """§2.6 for one parentRef of ``route``."""
     target = pref.target
     if is_mesh_parent(pref):
-        if not index.observed(SERVICE) or index.exists(target):
+        service = index.state.objects.get(target)
+        if service is not None and not service_port_matches(service, pref):
             return Evaluation(
-                referrer=route,
-                pref=pref,
-                outcome=Outcome.MESH,
-                parent=index.state.objects.get(target),
+                referrer=route, pref=pref, outcome=Outcome.NO_MATCHING_PARENT, parent=service
             )
+        if not index.observed(SERVICE) or service is not None:
+            return Evaluation(referrer=route, pref=pref, outcome=Outcome.MESH, parent=service)
         return Evaluation(referrer=route, pref=pref, outcome=Outcome.DANGLING)
     parent = index.parent(target)
     if parent is None:
@@ -142,6 +142,20 @@ def evaluate_route(index: Index, route: KubeObject, pref: ParentRef) -> Evaluati
         allowed = list(matching)
     return Evaluation(
         referrer=route, pref=pref, outcome=Outcome.ACCEPTED, parent=parent, listeners=tuple(allowed)
+    )
+
+
+def service_port_matches(service: KubeObject, pref: ParentRef) -> bool:
+    """§4 GAMMA: ``port`` must be a port of the Service and ``sectionName`` a port name; both
+    set means one port with that name and number (conformance MeshPorts; a Service parentRef
+    that matches no port matches no parent: NoMatchingParent)."""
+    if pref.port is None and pref.section_name is None:
+        return True
+    ports = [as_map(p) for p in as_list(spec(service.body).get("ports"))]
+    return any(
+        (pref.port is None or as_int(p.get("port")) == pref.port)
+        and (pref.section_name is None or as_str(p.get("name")) == pref.section_name)
+        for p in ports
     )
 
 
