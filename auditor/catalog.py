@@ -93,6 +93,12 @@ _ENTRIES: tuple[tuple[str, Category, Severity, str], ...] = (
         S.MEDIUM,
         "Gateway infrastructure.parametersRef names a missing object (InvalidParameters)",
     ),
+    (
+        "PDA-RT-010",
+        C.UNAUTHORIZED_ATTACHMENT,
+        S.MEDIUM,
+        "Route attaches only through a ListenerSet its Gateway does not accept",
+    ),
     ("PDA-HN-001", C.HOSTNAME, S.CRITICAL, "Hostname outside the team's delegated hostnames"),
     ("PDA-HN-002", C.HOSTNAME, S.HIGH, "Team route with no hostnames on a shared listener"),
     ("PDA-HN-003", C.HOSTNAME, S.HIGH, "Same hostname claimed by different teams on one Gateway"),
@@ -108,6 +114,12 @@ _ENTRIES: tuple[tuple[str, Category, Severity, str], ...] = (
         C.HOSTNAME,
         S.MEDIUM,
         "Listener conflict: same port with overlapping hostname or protocol clash",
+    ),
+    (
+        "PDA-HN-007",
+        C.HOSTNAME,
+        S.MEDIUM,
+        "HTTPRoute and GRPCRoute with intersecting hostnames on one listener (the newer is refused)",
     ),
     ("PDA-TN-001", C.TENANCY, S.HIGH, "Shared Gateway listener allows routes from All namespaces"),
     (
@@ -234,8 +246,8 @@ _SECRET = GroupKind("", "Secret")
 _NAMESPACE = GroupKind("", "Namespace")
 
 _INPUTS: dict[str, frozenset[GroupKind]] = {
-    **{f"PDA-RT-00{n}": _PARENTS | {_SERVICE} for n in range(1, 10)},
-    **{f"PDA-HN-00{n}": _PARENTS for n in range(1, 7)},
+    **{f"PDA-RT-0{n:02d}": _PARENTS | {_SERVICE} for n in range(1, 11)},
+    **{f"PDA-HN-00{n}": _PARENTS for n in range(1, 8)},
     **{f"PDA-LS-00{n}": _PARENTS for n in range(1, 5)},
     **{f"PDA-TN-00{n}": _PARENTS for n in range(1, 8)},
     "PDA-RG-001": frozenset({_GRANT}),

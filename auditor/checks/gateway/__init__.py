@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from auditor.checks.gateway.attachment import attachment_findings
 from auditor.checks.gateway.backendtls import backend_tls_findings
+from auditor.checks.gateway.conflicts import conflict_findings
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.enforcement import enforcement_findings
 from auditor.checks.gateway.evaluate import evaluate_all
@@ -52,6 +53,7 @@ def check_gateway(state: ClusterState, *, settings: GatewaySettings) -> list[Fin
         *references.findings,
         *hygiene_findings(ctx, references.used_grants),
         *hostname_findings(ctx, evaluations, topology),
+        *conflict_findings(ctx, topology),
         *tenancy_findings(ctx, topology),
         *status_findings(ctx, evaluations),
         *enforcement_findings(ctx, references.refused),

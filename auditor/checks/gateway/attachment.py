@@ -1,4 +1,4 @@
-"""Attachment findings: RT-002..RT-006, RT-008 and RT-009 from the shared evaluations.
+"""Attachment findings: RT-002..RT-006, RT-008, RT-009 and RT-010 from the shared evaluations.
 
 One finding per (referring object, parentRef); ``ref`` is the defaulted parentRef and ``reason`` the
 condition reason a conformant implementation would set (null for RT-006 and RT-008).
@@ -25,6 +25,7 @@ CHECK_OF: dict[Outcome, str] = {
     Outcome.NOT_ALLOWED_KIND: "PDA-RT-003",
     Outcome.NO_MATCHING_HOSTNAME: "PDA-RT-005",
     Outcome.NOT_ALLOWED: "PDA-RT-009",
+    Outcome.LISTENERSET_NOT_ALLOWED: "PDA-RT-010",
 }
 
 
@@ -103,6 +104,11 @@ def _why(ev: Evaluation) -> str:
             return (
                 f"refused with NoMatchingListenerHostname: route hostnames [{hosts}] intersect "
                 f"none of the allowed listeners {listeners}."
+            )
+        case Outcome.LISTENERSET_NOT_ALLOWED:
+            return (
+                "the ListenerSet is not accepted by its Gateway's allowedListeners (NotAllowed), "
+                "so its listeners carry no route and this parentRef attaches nowhere."
             )
         case Outcome.NOT_ALLOWED:
             parent = ev.gateway_parent

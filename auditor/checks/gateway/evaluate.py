@@ -40,7 +40,7 @@ from auditor.checks.gateway.refs import (
     route_parent_refs,
 )
 from auditor.kinds import NAMESPACE, SERVICE
-from auditor.model import KubeObject
+from auditor.model import KubeObject, ResourceKey
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ class Outcome(StrEnum):
     NOT_ALLOWED_KIND = "NotAllowedKind"
     NO_MATCHING_HOSTNAME = "NoMatchingListenerHostname"
     NOT_ALLOWED = "NotAllowed"
+    LISTENERSET_NOT_ALLOWED = "ListenerSetNotAllowed"
     UNKNOWN = "Unknown"
 
 
@@ -64,6 +65,7 @@ REASONS: dict[Outcome, str] = {
     Outcome.NOT_ALLOWED_KIND: "NotAllowedByListeners",
     Outcome.NO_MATCHING_HOSTNAME: "NoMatchingListenerHostname",
     Outcome.NOT_ALLOWED: "NotAllowed",
+    Outcome.LISTENERSET_NOT_ALLOWED: "NotAllowed",
 }
 """The Accepted=False reason a conformant implementation sets for each refusal."""
 
@@ -92,18 +94,30 @@ class Evaluation:
 
 def evaluate_all(index: Index) -> list[Evaluation]:
     """Every route parentRef and every ListenerSet parentRef of the state."""
-    out: list[Evaluation] = []
-    for route in index.routes:
-        out.extend(evaluate_route(index, route, pref) for pref in route_parent_refs(route))
+    sets: list[Evaluation] = []
     for ls in index.listenersets.values():
         pref = listenerset_parent_ref(ls.obj)
         if pref is not None:
-            out.append(evaluate_listenerset(index, ls.obj, pref))
-    return out
+            sets.append(evaluate_listenerset(index, ls.obj, pref))
+    refused = frozenset(ev.referrer.key for ev in sets if ev.outcome == Outcome.NOT_ALLOWED)
+    out: list[Evaluation] = []
+    for route in index.routes:
+        out.extend(
+            evaluate_route(index, route, pref, refused_sets=refused)
+            for pref in route_parent_refs(route)
+        )
+    return out + sets
 
 
-def evaluate_route(index: Index, route: KubeObject, pref: ParentRef) -> Evaluation:
-    """§2.6 for one parentRef of ``route``."""
+def evaluate_route(
+    index: Index,
+    route: KubeObject,
+    pref: ParentRef,
+    *,
+    refused_sets: frozenset[ResourceKey] = frozenset(),
+) -> Evaluation:
+    """§2.6 for one parentRef of ``route``. A ListenerSet its Gateway does not accept
+    (``refused_sets``) gives its listeners to no route (§2.7 handshake 1)."""
     target = pref.target
     if is_mesh_parent(pref):
         service = index.state.objects.get(target)
@@ -117,6 +131,8 @@ def evaluate_route(index: Index, route: KubeObject, pref: ParentRef) -> Evaluati
     parent = index.parent(target)
     if parent is None:
         return _missing(index, route, pref)
+    if parent.key in refused_sets:
+        return _refused(route, pref, parent, Outcome.LISTENERSET_NOT_ALLOWED, ())
     found = candidates(parent.listeners, pref.section_name, pref.port)
     if not found:
         return _refused(route, pref, parent, Outcome.NO_MATCHING_PARENT, ())
