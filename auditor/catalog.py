@@ -19,210 +19,258 @@ class CheckInfo:
     title: str
 
 
+# Check IDs: use these names, never bare "PDA-…" literals, so a typo is an import error.
+DR_001 = "PDA-DR-001"
+DR_002 = "PDA-DR-002"
+DR_003 = "PDA-DR-003"
+RT_001 = "PDA-RT-001"
+RT_002 = "PDA-RT-002"
+RT_003 = "PDA-RT-003"
+RT_004 = "PDA-RT-004"
+RT_005 = "PDA-RT-005"
+RT_006 = "PDA-RT-006"
+RT_007 = "PDA-RT-007"
+RT_008 = "PDA-RT-008"
+RT_009 = "PDA-RT-009"
+RT_010 = "PDA-RT-010"
+LS_001 = "PDA-LS-001"
+LS_002 = "PDA-LS-002"
+LS_003 = "PDA-LS-003"
+LS_004 = "PDA-LS-004"
+HN_001 = "PDA-HN-001"
+HN_002 = "PDA-HN-002"
+HN_003 = "PDA-HN-003"
+HN_004 = "PDA-HN-004"
+HN_005 = "PDA-HN-005"
+HN_006 = "PDA-HN-006"
+HN_007 = "PDA-HN-007"
+TN_001 = "PDA-TN-001"
+TN_002 = "PDA-TN-002"
+TN_003 = "PDA-TN-003"
+TN_004 = "PDA-TN-004"
+TN_005 = "PDA-TN-005"
+TN_006 = "PDA-TN-006"
+TN_007 = "PDA-TN-007"
+RG_001 = "PDA-RG-001"
+RG_002 = "PDA-RG-002"
+RG_003 = "PDA-RG-003"
+RG_004 = "PDA-RG-004"
+RG_005 = "PDA-RG-005"
+RG_006 = "PDA-RG-006"
+RG_007 = "PDA-RG-007"
+RG_008 = "PDA-RG-008"
+RG_009 = "PDA-RG-009"
+BE_001 = "PDA-BE-001"
+BE_002 = "PDA-BE-002"
+BE_003 = "PDA-BE-003"
+BT_001 = "PDA-BT-001"
+BT_002 = "PDA-BT-002"
+PA_001 = "PDA-PA-001"
+ST_001 = "PDA-ST-001"
+ST_002 = "PDA-ST-002"
+ST_003 = "PDA-ST-003"
+ST_004 = "PDA-ST-004"
+ST_005 = "PDA-ST-005"
+ST_006 = "PDA-ST-006"
+SRC_001 = "PDA-SRC-001"
+SRC_002 = "PDA-SRC-002"
+SRC_003 = "PDA-SRC-003"
+SRC_004 = "PDA-SRC-004"
+
 C, S = Category, Severity
 
 _ENTRIES: tuple[tuple[str, Category, Severity, str], ...] = (
-    ("PDA-DR-001", C.DRIFT, S.MEDIUM, "In Git, missing live"),
-    ("PDA-DR-002", C.DRIFT, S.MEDIUM, "Live, not in Git (click-ops)"),
-    ("PDA-DR-003", C.DRIFT, S.MEDIUM, "Live fields differ from Git"),
+    (DR_001, C.DRIFT, S.MEDIUM, "In Git, missing live"),
+    (DR_002, C.DRIFT, S.MEDIUM, "Live, not in Git (click-ops)"),
+    (DR_003, C.DRIFT, S.MEDIUM, "Live fields differ from Git"),
     (
-        "PDA-RT-001",
+        RT_001,
         C.UNAUTHORIZED_ATTACHMENT,
         S.HIGH,
         "Route attaches to a parent not authorized for its team",
     ),
     (
-        "PDA-RT-002",
+        RT_002,
         C.UNAUTHORIZED_ATTACHMENT,
         S.MEDIUM,
         "Listener's allowedRoutes.namespaces excludes the route's namespace",
     ),
     (
-        "PDA-RT-003",
+        RT_003,
         C.UNAUTHORIZED_ATTACHMENT,
         S.MEDIUM,
         "Route kind not allowed by listener kinds/protocol",
     ),
     (
-        "PDA-RT-004",
+        RT_004,
         C.UNAUTHORIZED_ATTACHMENT,
         S.MEDIUM,
         "parentRef sectionName/port matches no listener",
     ),
     (
-        "PDA-RT-005",
+        RT_005,
         C.UNAUTHORIZED_ATTACHMENT,
         S.MEDIUM,
         "No hostname intersection with any relevant listener",
     ),
-    ("PDA-RT-006", C.DANGLING_REFERENCE, S.MEDIUM, "parentRef to a nonexistent parent"),
-    ("PDA-RT-007", C.STATUS, S.LOW, "Route accepted by only some of its parents"),
+    (RT_006, C.DANGLING_REFERENCE, S.MEDIUM, "parentRef to a nonexistent parent"),
+    (RT_007, C.STATUS, S.LOW, "Route accepted by only some of its parents"),
     (
-        "PDA-RT-008",
+        RT_008,
         C.TENANCY,
         S.INFO,
         "Mesh (GAMMA) consumer route on a Service in another namespace",
     ),
     (
-        "PDA-RT-009",
+        RT_009,
         C.UNAUTHORIZED_ATTACHMENT,
         S.MEDIUM,
         "ListenerSet not allowed by its Gateway's allowedListeners",
     ),
     (
-        "PDA-LS-001",
+        RT_010,
+        C.UNAUTHORIZED_ATTACHMENT,
+        S.MEDIUM,
+        "Route attaches only through a ListenerSet its Gateway does not accept",
+    ),
+    (
+        LS_001,
         C.STATUS,
         S.MEDIUM,
         "Listener allowedRoutes.kinds names a kind its protocol cannot carry (InvalidRouteKinds)",
     ),
     (
-        "PDA-LS-002",
+        LS_002,
         C.STATUS,
         S.MEDIUM,
         "Listener protocol neither core nor domain-prefixed (UnsupportedProtocol)",
     ),
+    (LS_003, C.STATUS, S.MEDIUM, "TLS-terminating listener without tls.certificateRefs"),
     (
-        "PDA-LS-003",
-        C.STATUS,
-        S.MEDIUM,
-        "TLS-terminating listener without tls.certificateRefs",
-    ),
-    (
-        "PDA-LS-004",
+        LS_004,
         C.STATUS,
         S.MEDIUM,
         "Gateway infrastructure.parametersRef names a missing object (InvalidParameters)",
     ),
+    (HN_001, C.HOSTNAME, S.CRITICAL, "Hostname outside the team's delegated hostnames"),
+    (HN_002, C.HOSTNAME, S.HIGH, "Team route with no hostnames on a shared listener"),
+    (HN_003, C.HOSTNAME, S.HIGH, "Same hostname claimed by different teams on one Gateway"),
     (
-        "PDA-RT-010",
-        C.UNAUTHORIZED_ATTACHMENT,
-        S.MEDIUM,
-        "Route attaches only through a ListenerSet its Gateway does not accept",
-    ),
-    ("PDA-HN-001", C.HOSTNAME, S.CRITICAL, "Hostname outside the team's delegated hostnames"),
-    ("PDA-HN-002", C.HOSTNAME, S.HIGH, "Team route with no hostnames on a shared listener"),
-    ("PDA-HN-003", C.HOSTNAME, S.HIGH, "Same hostname claimed by different teams on one Gateway"),
-    (
-        "PDA-HN-004",
+        HN_004,
         C.HOSTNAME,
         S.MEDIUM,
         "Identical hostname+path+match across routes (shadowed rule)",
     ),
-    ("PDA-HN-005", C.HOSTNAME, S.MEDIUM, "Wildcard hostname in a team route"),
+    (HN_005, C.HOSTNAME, S.MEDIUM, "Wildcard hostname in a team route"),
     (
-        "PDA-HN-006",
+        HN_006,
         C.HOSTNAME,
         S.MEDIUM,
         "Listener conflict: same port with overlapping hostname or protocol clash",
     ),
     (
-        "PDA-HN-007",
+        HN_007,
         C.HOSTNAME,
         S.MEDIUM,
         "HTTPRoute and GRPCRoute with intersecting hostnames on one listener (the newer is refused)",
     ),
-    ("PDA-TN-001", C.TENANCY, S.HIGH, "Shared Gateway listener allows routes from All namespaces"),
+    (TN_001, C.TENANCY, S.HIGH, "Shared Gateway listener allows routes from All namespaces"),
     (
-        "PDA-TN-002",
+        TN_002,
         C.TENANCY,
         S.MEDIUM,
         "Listener Selector keyed on a label other than kubernetes.io/metadata.name",
     ),
     (
-        "PDA-TN-003",
+        TN_003,
         C.TENANCY,
         S.HIGH,
         "Listener's effective namespace set exceeds the teams allowed on it",
     ),
-    ("PDA-TN-004", C.TENANCY, S.HIGH, "allowedListeners admits ListenerSets on a shared Gateway"),
-    ("PDA-TN-005", C.TENANCY, S.MEDIUM, "Default-gateway scope in use"),
+    (TN_004, C.TENANCY, S.HIGH, "allowedListeners admits ListenerSets on a shared Gateway"),
+    (TN_005, C.TENANCY, S.MEDIUM, "Default-gateway scope in use"),
     (
-        "PDA-TN-006",
+        TN_006,
         C.TENANCY,
         S.HIGH,
         "Gateway in a team namespace or with a GatewayClass not allowed for the team",
     ),
-    ("PDA-TN-007", C.TENANCY, S.MEDIUM, "Hostname-less listener on a multi-team Gateway"),
+    (TN_007, C.TENANCY, S.MEDIUM, "Hostname-less listener on a multi-team Gateway"),
     (
-        "PDA-RG-001",
+        RG_001,
         C.MISSING_REFERENCEGRANT,
         S.MEDIUM,
         "Cross-namespace backendRef without a ReferenceGrant",
     ),
     (
-        "PDA-RG-002",
+        RG_002,
         C.MISSING_REFERENCEGRANT,
         S.HIGH,
         "Cross-namespace certificate/CA ref without a ReferenceGrant",
     ),
     (
-        "PDA-RG-003",
+        RG_003,
         C.MISSING_REFERENCEGRANT,
         S.MEDIUM,
         "Cross-namespace policy reference without a ReferenceGrant",
     ),
-    ("PDA-RG-004", C.REFERENCEGRANT_HYGIENE, S.LOW, "ReferenceGrant used by no existing reference"),
+    (RG_004, C.REFERENCEGRANT_HYGIENE, S.LOW, "ReferenceGrant used by no existing reference"),
     (
-        "PDA-RG-005",
+        RG_005,
         C.REFERENCEGRANT_HYGIENE,
         S.MEDIUM,
         "ReferenceGrant without to.name exposes a whole kind",
     ),
     (
-        "PDA-RG-006",
+        RG_006,
         C.REFERENCEGRANT_HYGIENE,
         S.HIGH,
         "ReferenceGrant from a missing namespace or a non-peer team",
     ),
     (
-        "PDA-RG-007",
+        RG_007,
         C.REFERENCEGRANT_HYGIENE,
         S.HIGH,
         "ReferenceGrant in a namespace or for a kind the org does not allow",
     ),
     (
-        "PDA-RG-008",
+        RG_008,
         C.MISSING_REFERENCEGRANT,
         S.CRITICAL,
         "Controller reports ResolvedRefs=True for a reference no grant permits",
     ),
     (
-        "PDA-RG-009",
+        RG_009,
         C.MISSING_REFERENCEGRANT,
         S.HIGH,
         "Git change deletes/narrows a grant that live references still depend on",
     ),
-    ("PDA-BE-001", C.DANGLING_REFERENCE, S.MEDIUM, "backendRef to a missing Service or port"),
-    ("PDA-BE-002", C.DANGLING_REFERENCE, S.LOW, "backendRef of an unsupported kind"),
-    ("PDA-BE-003", C.DANGLING_REFERENCE, S.MEDIUM, "Certificate/CA reference to a missing object"),
+    (BE_001, C.DANGLING_REFERENCE, S.MEDIUM, "backendRef to a missing Service or port"),
+    (BE_002, C.DANGLING_REFERENCE, S.LOW, "backendRef of an unsupported kind"),
+    (BE_003, C.DANGLING_REFERENCE, S.MEDIUM, "Certificate/CA reference to a missing object"),
     (
-        "PDA-BT-001",
+        BT_001,
         C.STATUS,
         S.MEDIUM,
         "BackendTLSPolicy conflicts with an older policy on the same target (Conflicted)",
     ),
+    (BT_002, C.STATUS, S.MEDIUM, "BackendTLSPolicy with an invalid CA validation (Invalid)"),
     (
-        "PDA-BT-002",
-        C.STATUS,
-        S.MEDIUM,
-        "BackendTLSPolicy with an invalid CA validation (Invalid)",
-    ),
-    (
-        "PDA-PA-001",
+        PA_001,
         C.DANGLING_REFERENCE,
         S.MEDIUM,
         "Policy targetRef resolves to nothing (incl. a bad sectionName)",
     ),
-    ("PDA-ST-001", C.STATUS, S.MEDIUM, "Negative Gateway/Listener/Route condition"),
-    ("PDA-ST-002", C.STATUS, S.MEDIUM, "observedGeneration behind metadata.generation"),
-    ("PDA-ST-003", C.STATUS, S.MEDIUM, "parentRef with no status entry from any controller"),
-    ("PDA-ST-004", C.STATUS, S.CRITICAL, "Controller status contradicts the static evaluation"),
-    ("PDA-ST-005", C.STATUS, S.MEDIUM, "GatewayClass with no accepting controller"),
-    ("PDA-ST-006", C.SOURCE, S.HIGH, "Git sets fields the live CRD schema would prune"),
-    ("PDA-SRC-001", C.SOURCE, S.HIGH, "Git file is not valid YAML"),
-    ("PDA-SRC-002", C.SOURCE, S.HIGH, "Git file or document over the configured limits"),
-    ("PDA-SRC-003", C.SOURCE, S.HIGH, "Symlink leaving the repository"),
-    ("PDA-SRC-004", C.SOURCE, S.HIGH, "Two Git documents with the same object key"),
+    (ST_001, C.STATUS, S.MEDIUM, "Negative Gateway/Listener/Route condition"),
+    (ST_002, C.STATUS, S.MEDIUM, "observedGeneration behind metadata.generation"),
+    (ST_003, C.STATUS, S.MEDIUM, "parentRef with no status entry from any controller"),
+    (ST_004, C.STATUS, S.CRITICAL, "Controller status contradicts the static evaluation"),
+    (ST_005, C.STATUS, S.MEDIUM, "GatewayClass with no accepting controller"),
+    (ST_006, C.SOURCE, S.HIGH, "Git sets fields the live CRD schema would prune"),
+    (SRC_001, C.SOURCE, S.HIGH, "Git file is not valid YAML"),
+    (SRC_002, C.SOURCE, S.HIGH, "Git file or document over the configured limits"),
+    (SRC_003, C.SOURCE, S.HIGH, "Symlink leaving the repository"),
+    (SRC_004, C.SOURCE, S.HIGH, "Two Git documents with the same object key"),
 )
 
 CHECKS: dict[str, CheckInfo] = {
@@ -246,23 +294,20 @@ _SECRET = GroupKind("", "Secret")
 _NAMESPACE = GroupKind("", "Namespace")
 
 _INPUTS: dict[str, frozenset[GroupKind]] = {
-    **{f"PDA-RT-0{n:02d}": _PARENTS | {_SERVICE} for n in range(1, 11)},
-    **{f"PDA-HN-00{n}": _PARENTS for n in range(1, 8)},
-    **{f"PDA-LS-00{n}": _PARENTS for n in range(1, 5)},
-    **{f"PDA-TN-00{n}": _PARENTS for n in range(1, 8)},
-    "PDA-RG-001": frozenset({_GRANT}),
-    "PDA-RG-002": frozenset({_GRANT}),
-    "PDA-RG-003": frozenset({_GRANT}),
-    "PDA-RG-004": frozenset({_GRANT}),
-    "PDA-RG-006": frozenset({_GRANT, _NAMESPACE}),
-    "PDA-RG-008": frozenset({_GRANT}),
-    "PDA-RG-009": frozenset({_GRANT}),
-    "PDA-BE-001": frozenset({_GRANT, _SERVICE}),
-    "PDA-BE-002": frozenset({_GRANT}),
-    "PDA-BE-003": frozenset({_GRANT, _SECRET}),
-    "PDA-PA-001": frozenset({_SERVICE}),
-    "PDA-ST-003": _PARENTS,
-    "PDA-ST-004": _PARENTS | {_GRANT, _SERVICE},
+    **dict.fromkeys(
+        (RT_001, RT_002, RT_003, RT_004, RT_005, RT_006, RT_007, RT_008, RT_009, RT_010),
+        _PARENTS | {_SERVICE},
+    ),
+    **dict.fromkeys((HN_001, HN_002, HN_003, HN_004, HN_005, HN_006, HN_007), _PARENTS),
+    **dict.fromkeys((LS_001, LS_002, LS_003, LS_004), _PARENTS),
+    PA_001: frozenset({_SERVICE}),
+    **dict.fromkeys((TN_001, TN_002, TN_003, TN_004, TN_005, TN_006, TN_007), _PARENTS),
+    **dict.fromkeys((RG_001, RG_002, RG_003, RG_004, RG_008, RG_009, BE_002), frozenset({_GRANT})),
+    RG_006: frozenset({_GRANT, _NAMESPACE}),
+    BE_001: frozenset({_GRANT, _SERVICE}),
+    BE_003: frozenset({_GRANT, _SECRET}),
+    ST_003: _PARENTS,
+    ST_004: _PARENTS | {_GRANT, _SERVICE},
 }
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from auditor import catalog
 from auditor.app.reading import GitReader, TeamRead, read_live
+from auditor.catalog import DR_002
 from auditor.checks.drift import DriftSettings, IgnoreRule
 from auditor.checks.evaluate import evaluate_cluster
 from auditor.config import ClusterSettings, Settings, TeamSettings
@@ -167,9 +168,7 @@ def _trusted(findings: list[Finding], reads: list[TeamRead]) -> list[Finding]:
     (an object we could not read from Git must not be reported as unmanaged)."""
     audited = {r.team for r in reads}
     complete = {r.team for r in reads if r.ok}
-    return [
-        f for f in findings if f.team in audited and (f.check != "PDA-DR-002" or f.team in complete)
-    ]
+    return [f for f in findings if f.team in audited and (f.check != DR_002 or f.team in complete)]
 
 
 __all__ = ["AuditRequest", "drift_settings", "run_audit"]

@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import TextIO
 
 from auditor.app.reading import INCOMPLETE_GIT_CHECKS, source_finding
+from auditor.checks.common.settings import PolicySettings
 from auditor.checks.evaluate import build_state, builtin_schema_notes
-from auditor.checks.gateway import GatewaySettings, check_gateway
+from auditor.checks.families import check_policies
 from auditor.findings import apply_config, assign_teams, dedupe, sort_key
 from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS
 from auditor.model import Body, Finding, GroupKind, Severity, Skipped, TeamPolicy, View
@@ -66,9 +67,7 @@ def analyze(
         | {o.key.group_kind for o in manifests.objects}
     )
     state = build_state(MANIFESTS_CLUSTER, View.MANIFESTS, manifests.objects, (), schemas, observed)
-    findings = check_gateway(
-        state, settings=GatewaySettings(teams=teams, disabled=disabled, now=now)
-    )
+    findings = check_policies(state, PolicySettings(teams=teams, disabled=disabled, now=now))
     findings += [
         source_finding(p, team=None, cluster=MANIFESTS_CLUSTER) for p in manifests.problems
     ]

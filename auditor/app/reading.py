@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor import catalog
+from auditor.catalog import SRC_001, SRC_002, SRC_003
 from auditor.config import ClusterSettings, Settings, TeamSettings
 from auditor.errors import SourceError
 from auditor.kinds import default_catalogue
@@ -19,7 +20,7 @@ from auditor.sources.snapshot import load_snapshot
 
 logger = logging.getLogger(__name__)
 
-INCOMPLETE_GIT_CHECKS = frozenset({"PDA-SRC-001", "PDA-SRC-002", "PDA-SRC-003"})
+INCOMPLETE_GIT_CHECKS = frozenset({SRC_001, SRC_002, SRC_003})
 """Source problems that leave a team's desired state unknown (objects may be missing)."""
 
 

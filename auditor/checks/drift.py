@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor import defaults
-from auditor.catalog import info
+from auditor.catalog import DR_001, DR_002, DR_003, ST_006, info
 from auditor.checks.drift_diff import RawChange, diff_essences, essence
 from auditor.checks.drift_owners import Owner, Ownership
 from auditor.checks.drift_severity import drift_severity, missing_severity, undeclared_severity
@@ -154,7 +154,7 @@ def _controlled(body: Body) -> bool:
 
 
 def _missing_finding(cluster: str, obj: KubeObject) -> Finding:
-    entry = info("PDA-DR-001")
+    entry = info(DR_001)
     where = f" ({obj.origin.path})" if obj.origin else ""
     return Finding(
         check=entry.id,
@@ -169,7 +169,7 @@ def _missing_finding(cluster: str, obj: KubeObject) -> Finding:
 
 
 def _undeclared_finding(cluster: str, obj: KubeObject) -> Finding:
-    entry = info("PDA-DR-002")
+    entry = info(DR_002)
     return Finding(
         check=entry.id,
         category=entry.category,
@@ -186,7 +186,7 @@ def _undeclared_finding(cluster: str, obj: KubeObject) -> Finding:
 def _pruned_finding(
     cluster: str, obj: KubeObject, schema: KindSchema | None, dropped: list[tuple[Path, Any]]
 ) -> Finding:
-    entry = info("PDA-ST-006")
+    entry = info(ST_006)
     paths = [format_path(p) for p, _ in dropped]
     listed = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
     version = f" {schema.version}" if schema and schema.version else ""
@@ -322,7 +322,7 @@ def _hidden_note(hidden_by: list[str]) -> str:
 def _drift_finding(
     cluster: str, obj: KubeObject, shown: list[tuple[RawChange, Owner | None]], hidden_by: list[str]
 ) -> Finding:
-    entry = info("PDA-DR-003")
+    entry = info(DR_003)
     gk = obj.key.group_kind
     ordered = sorted(shown, key=lambda item: format_path(item[0].path))
     total = len(shown) + len(hidden_by)

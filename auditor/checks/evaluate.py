@@ -12,8 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from auditor.checks.common.settings import PolicySettings
 from auditor.checks.drift import DriftSettings, check_drift
-from auditor.checks.gateway import GatewaySettings, check_gateway, check_grant_changes
+from auditor.checks.families import check_changes, check_policies
 from auditor.kinds import GATEWAY_KINDS
 from auditor.model import (
     ClusterState,
@@ -61,12 +62,12 @@ def evaluate_cluster(
         schemas=schemas,
         settings=drift,
     )
-    gateway = GatewaySettings(teams=teams, disabled=disabled, now=now)
+    policy = PolicySettings(teams=teams, disabled=disabled, now=now)
     live_view = build_state(live.cluster, View.LIVE, live_objects, (), schemas, live.observed)
     git_view = build_state(live.cluster, View.GIT, live_objects, desired, schemas, live.observed)
-    findings_live += check_gateway(live_view, settings=gateway)
-    findings_git = check_gateway(git_view, settings=gateway)
-    findings_git += check_grant_changes(live_view, git_view, settings=gateway)
+    findings_live += check_policies(live_view, policy)
+    findings_git = check_policies(git_view, policy)
+    findings_git += check_changes(live_view, git_view, policy)
     return Evaluation(
         live=findings_live,
         git=findings_git,

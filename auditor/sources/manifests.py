@@ -15,13 +15,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from auditor import kinds
+from auditor.catalog import SRC_003, SRC_004
 from auditor.model import Body, GroupKind, KubeObject, Origin, ResourceKey, key_of
 from auditor.sources.yamlload import INVALID_YAML, Problem
 
 logger = logging.getLogger(__name__)
 
-UNSAFE_SYMLINK = "PDA-SRC-003"
-DUPLICATE = "PDA-SRC-004"
+UNSAFE_SYMLINK = SRC_003
+DUPLICATE = SRC_004
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from auditor.catalog import SRC_001, SRC_002
 from auditor.sources.yamlguard import MAX_DEPTH, expanded_size, too_deep, unshare
 
 __all__ = ["INVALID_YAML", "MAX_DEPTH", "OVER_LIMITS", "Document", "Problem", "load_documents"]
@@ -40,8 +41,8 @@ except ImportError:  # pragma: no cover - PyYAML without libyaml
 
 logger = logging.getLogger(__name__)
 
-INVALID_YAML = "PDA-SRC-001"
-OVER_LIMITS = "PDA-SRC-002"
+INVALID_YAML = SRC_001
+OVER_LIMITS = SRC_002
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 """Deepest nesting of maps and lists a document may have (real objects, CRDs included, stay far
 below); deeper ones are refused so that no later recursive step can overflow the stack."""

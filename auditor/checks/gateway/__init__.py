@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 def check_gateway(state: ClusterState, *, settings: GatewaySettings) -> list[Finding]:
     """Every Gateway API finding for ``state``: one per (check, object, ref), sorted."""
-    ctx = Context(index=build_index(state), settings=settings)
+    ctx = Context.of(build_index(state), settings)
     evaluations = evaluate_all(ctx.index)
     topology = build_topology(ctx.index, evaluations)
     references = reference_findings(ctx)

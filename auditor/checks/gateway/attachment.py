@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+from auditor.catalog import RT_002, RT_003, RT_004, RT_005, RT_006, RT_008, RT_009, RT_010
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import REASONS, Evaluation, Outcome, allowed_listeners_from
 from auditor.checks.gateway.index import Listener
@@ -19,13 +20,13 @@ from auditor.model import Finding
 logger = logging.getLogger(__name__)
 
 CHECK_OF: dict[Outcome, str] = {
-    Outcome.DANGLING: "PDA-RT-006",
-    Outcome.NO_MATCHING_PARENT: "PDA-RT-004",
-    Outcome.NOT_ALLOWED_NAMESPACE: "PDA-RT-002",
-    Outcome.NOT_ALLOWED_KIND: "PDA-RT-003",
-    Outcome.NO_MATCHING_HOSTNAME: "PDA-RT-005",
-    Outcome.NOT_ALLOWED: "PDA-RT-009",
-    Outcome.LISTENERSET_NOT_ALLOWED: "PDA-RT-010",
+    Outcome.DANGLING: RT_006,
+    Outcome.NO_MATCHING_PARENT: RT_004,
+    Outcome.NOT_ALLOWED_NAMESPACE: RT_002,
+    Outcome.NOT_ALLOWED_KIND: RT_003,
+    Outcome.NO_MATCHING_HOSTNAME: RT_005,
+    Outcome.NOT_ALLOWED: RT_009,
+    Outcome.LISTENERSET_NOT_ALLOWED: RT_010,
 }
 
 
@@ -41,7 +42,7 @@ def _finding(ctx: Context, ev: Evaluation) -> Finding | None:
     if check is None:
         if ev.outcome == Outcome.MESH and ev.pref.namespace != ev.referrer.key.namespace:
             return ctx.finding(
-                "PDA-RT-008",
+                RT_008,
                 ev.referrer,
                 _consumer(ev),
                 ref=ev.pref.ref,

@@ -25,9 +25,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+from auditor.catalog import BT_001, BT_002, PA_001
+from auditor.checks.common.fields import as_list, as_map, as_str, path, spec
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import created
-from auditor.checks.gateway.fields import as_list, as_map, as_str, path, spec
 from auditor.kinds import SERVICE
 from auditor.model import Finding, KubeObject, Ref, ResourceKey
 
@@ -46,7 +47,7 @@ def backend_tls_findings(ctx: Context) -> Iterator[Finding | None]:
                 claims.setdefault(target, []).append(policy)
         if problems:
             yield ctx.finding(
-                "PDA-BT-002",
+                BT_002,
                 policy,
                 f"{policy.key} has an invalid TLS validation: {'; '.join(problems)}; the policy "
                 f"is Accepted=False with reason Invalid (or refused at admission).",
@@ -97,7 +98,7 @@ def _dangling(ctx: Context, policy: KubeObject, target: Ref) -> Finding | None:
     else:
         return None
     return ctx.finding(
-        "PDA-PA-001",
+        PA_001,
         policy,
         f"{policy.key} targets {_describe(target)}, but {why}: the policy applies to nothing "
         f"there and no controller reports status for it.",
@@ -111,7 +112,7 @@ def _key(target: Ref) -> ResourceKey:
 
 def _conflicted(ctx: Context, loser: KubeObject, winner: KubeObject, target: Ref) -> Finding | None:
     return ctx.finding(
-        "PDA-BT-001",
+        BT_001,
         loser,
         f"{loser.key} targets {_describe(target)}, which the older {winner.key} already targets "
         f"with the same sectionName: the older policy wins, this one is Accepted=False with "

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+from auditor.catalog import HN_006, HN_007
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import Evaluation, created
 from auditor.checks.gateway.index import Listener, Parent
@@ -94,7 +95,7 @@ def _finding(
         else f"{other.owner} takes precedence in the merge order, so this listener is rejected"
     )
     return ctx.finding(
-        "PDA-HN-006",
+        HN_006,
         owner.obj,
         f"Listener {lst.name} of {lst.owner} conflicts with listener {other.name} of "
         f"{other.owner} on Gateway {gateway.key.namespace}/{gateway.key.name}: "
@@ -125,7 +126,7 @@ def _http_grpc_conflicts(ctx: Context, topo: Topology) -> Iterator[Finding | Non
                 kept.append(route)
                 continue
             yield ctx.finding(
-                "PDA-HN-007",
+                HN_007,
                 route,
                 f"{route.key} and {winner.key} (older, or first by namespace/name) attach to "
                 f"listener {listener.name} of {listener.owner} with intersecting hostnames: only "

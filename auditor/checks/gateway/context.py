@@ -1,88 +1,33 @@
-"""The evaluation context shared by the Gateway check modules, and the one Finding factory.
-
-Owns ownership lookups (team of a namespace, cached) and the construction of findings with the
-catalogue's category and default severity, the view and cluster of the state, the referring
-object's origin, ``team`` and ``other_team``. Disabled checks produce nothing.
+"""The evaluation context of the Gateway check modules: the shared ``CheckContext`` (the Finding
+factory and ownership lookups) plus the Gateway index and settings.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from auditor.catalog import info
+from auditor.checks.common.context import CheckContext
 from auditor.checks.gateway.index import Index
 from auditor.checks.gateway.settings import GatewaySettings
-from auditor.model import Finding, KubeObject, Ref, ResourceKey, Severity, TeamPolicy
-from auditor.teams import team_of, team_of_namespace
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Context:
-    """One analysis run: the index, the settings and a per-namespace ownership cache."""
+class Context(CheckContext):
+    """One Gateway analysis run: the index, the settings and the inherited Finding factory."""
 
     index: Index
     settings: GatewaySettings
-    _teams: dict[str, TeamPolicy | None] = field(default_factory=dict)
 
-    @property
-    def has_teams(self) -> bool:
-        return bool(self.settings.teams)
-
-    def enabled(self, check: str) -> bool:
-        return check not in self.settings.disabled
-
-    def team_of_ns(self, namespace: str) -> TeamPolicy | None:
-        """The team owning ``namespace`` (None without teams or when no team owns it)."""
-        if namespace not in self._teams:
-            self._teams[namespace] = team_of_namespace(
-                namespace, self.settings.teams, self.index.ns_labels
-            )
-        return self._teams[namespace]
-
-    def team_of_key(self, key: ResourceKey) -> TeamPolicy | None:
-        if key.namespace:
-            return self.team_of_ns(key.namespace)
-        return team_of(key, self.settings.teams, self.index.ns_labels)
-
-    def team_name(self, namespace: str) -> str | None:
-        team = self.team_of_ns(namespace)
-        return team.name if team else None
-
-    def finding(
-        self,
-        check: str,
-        obj: KubeObject,
-        message: str,
-        *,
-        ref: Ref | None = None,
-        reason: str | None = None,
-        listener: str | None = None,
-        other_namespace: str | None = None,
-        severity: Severity | None = None,
-    ) -> Finding | None:
-        """A finding about ``obj`` (None when ``check`` is disabled)."""
-        if not self.enabled(check):
-            return None
-        entry = info(check)
-        team = self.team_of_key(obj.key)
-        other = self.team_of_ns(other_namespace) if other_namespace is not None else None
-        other_name = other.name if other is not None else None
-        team_name = team.name if team is not None else None
-        return Finding(
-            check=check,
-            category=entry.category,
-            severity=severity or entry.severity,
-            view=self.index.state.view,
-            cluster=self.index.state.cluster,
-            object=obj.key,
-            message=message,
-            team=team_name,
-            other_team=other_name if other_name != team_name else None,
-            ref=ref,
-            listener=listener,
-            reason=reason,
-            origin=obj.origin,
+    @classmethod
+    def of(cls, index: Index, settings: GatewaySettings) -> Context:
+        return cls(
+            state=index.state,
+            teams=settings.teams,
+            disabled=settings.disabled,
+            ns_labels=index.ns_labels,
+            index=index,
+            settings=settings,
         )

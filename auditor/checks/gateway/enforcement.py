@@ -23,8 +23,9 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from auditor.catalog import RG_008, RT_007
+from auditor.checks.common.fields import as_list, as_map, as_str
 from auditor.checks.gateway.context import Context
-from auditor.checks.gateway.fields import as_list, as_map, as_str
 from auditor.checks.gateway.grants import TargetRefs, is_route_backend
 from auditor.checks.gateway.index import REFERENCEGRANT
 from auditor.checks.gateway.refs import is_mesh_parent, route_parent_refs
@@ -69,7 +70,7 @@ def _partially_accepted(ctx: Context, route: KubeObject) -> Finding | None:
     if not accepted or not refused:
         return None
     return ctx.finding(
-        "PDA-RT-007",
+        RT_007,
         route,
         f"{route.key} is accepted by only some of its parents: accepted by {'; '.join(accepted)}; "
         f"refused by {'; '.join(refused)}. Traffic through the refused parents is not served.",
@@ -92,7 +93,7 @@ def _not_enforced(ctx: Context, target: TargetRefs) -> Finding | None:
         return None
     src, dst = reference.referrer.key, reference.target
     return ctx.finding(
-        "PDA-RG-008",
+        RG_008,
         reference.referrer,
         f"{src} references {dst.group_kind} {dst.namespace}/{dst.name}, which no ReferenceGrant "
         f"in namespace {dst.namespace} permits, yet the controller reports ResolvedRefs=True on "

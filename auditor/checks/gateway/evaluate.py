@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-from auditor.checks.gateway.fields import as_int, as_list, as_map, as_str, path, spec
+from auditor.checks.common.fields import as_int, as_list, as_map, as_str, path, spec
 from auditor.checks.gateway.index import (
     GATEWAY,
     PARENT_KINDS,

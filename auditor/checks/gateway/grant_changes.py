@@ -20,6 +20,7 @@ import dataclasses
 import logging
 from collections.abc import Mapping
 
+from auditor.catalog import RG_009
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.grants import TargetRefs, grouped_references, needs_grant
 from auditor.checks.gateway.index import REFERENCEGRANT, Grant, Index, build_index
@@ -29,7 +30,7 @@ from auditor.model import ClusterState, Finding, KubeObject, Origin, ResourceKey
 
 logger = logging.getLogger(__name__)
 
-CHECK = "PDA-RG-009"
+CHECK = RG_009
 
 
 def check_grant_changes(
@@ -41,7 +42,7 @@ def check_grant_changes(
     live_index, git_index = build_index(live), build_index(git)
     if not (live_index.observed(REFERENCEGRANT) and git_index.observed(REFERENCEGRANT)):
         return []
-    ctx = Context(index=git_index, settings=settings)
+    ctx = Context.of(git_index, settings)
     kept = _needing_grant(git_index)
     found: list[Finding] = []
     for target in _needing_grant(live_index).values():

@@ -20,8 +20,9 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from auditor.catalog import BE_001, BE_002, BE_003, RG_001, RG_002, RG_003
+from auditor.checks.common.fields import as_int, as_list, as_map, as_str, spec
 from auditor.checks.gateway.context import Context
-from auditor.checks.gateway.fields import as_int, as_list, as_map, as_str, spec
 from auditor.checks.gateway.index import REFERENCEGRANT, Grant, Index
 from auditor.checks.gateway.policyrefs import policy_references, policy_referrers
 from auditor.checks.gateway.refs import (
@@ -177,7 +178,7 @@ def _evaluate(
         _emit(
             ctx,
             result,
-            "PDA-BE-002",
+            BE_002,
             target,
             "InvalidKind",
             f"{_kind(key)} is not a backend kind a conformant implementation resolves",
@@ -189,7 +190,7 @@ def _evaluate(
         _emit(
             ctx,
             result,
-            "PDA-BE-003",
+            BE_003,
             target,
             rule.wrong_kind,
             f"{_kind(key)} is not a kind this field resolves (expected {allowed})",
@@ -215,7 +216,7 @@ def _refused(ctx: Context, result: ReferenceResult, target: TargetRefs) -> None:
         f"from {{group: {src.group!r}, kind: {src.kind}, namespace: {src.namespace}}} to "
         f"{{group: {ref.target.group!r}, kind: {ref.target.kind}, name: {ref.target.name}}}"
     )
-    check = "PDA-RG-003" if ref.policy else "PDA-RG-002" if ref.certificate else "PDA-RG-001"
+    check = RG_003 if ref.policy else RG_002 if ref.certificate else RG_001
     _emit(ctx, result, check, target, "RefNotPermitted", why)
 
 
@@ -225,9 +226,7 @@ def _existence(ctx: Context, result: ReferenceResult, target: TargetRefs) -> Non
     if not ctx.index.observed(key.group_kind):
         return
     check, reason = (
-        ("PDA-BE-003", CERT_RULES[ref.role].missing)
-        if ref.certificate
-        else ("PDA-BE-001", "BackendNotFound")
+        (BE_003, CERT_RULES[ref.role].missing) if ref.certificate else (BE_001, "BackendNotFound")
     )
     obj = ctx.index.state.objects.get(key)
     if obj is None:

@@ -20,9 +20,10 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from auditor.catalog import HN_001, HN_002, HN_003, HN_004, HN_005
+from auditor.checks.common.fields import as_list, as_map
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import Evaluation, created
-from auditor.checks.gateway.fields import as_list, as_map
 from auditor.checks.gateway.index import Listener
 from auditor.checks.gateway.listeners import (
     HOSTNAME_KINDS,
@@ -64,7 +65,7 @@ def _delegation(ctx: Context) -> Iterator[Finding | None]:
         outside = [h for h in hostnames if not any(contained(h, p) for p in team.hostnames)]
         if outside:
             yield ctx.finding(
-                "PDA-HN-001",
+                HN_001,
                 obj,
                 f"{obj.key} of team {team.name} uses hostname(s) {', '.join(outside)} outside the "
                 f"team's delegated hostnames [{', '.join(team.hostnames)}].",
@@ -77,7 +78,7 @@ def _wildcards(ctx: Context) -> Iterator[Finding | None]:
         wild = [h for h in route_hostnames(route.body) if h.startswith("*")]
         if team is not None and wild:
             yield ctx.finding(
-                "PDA-HN-005",
+                HN_005,
                 route,
                 f"{route.key} of team {team.name} claims wildcard hostname(s) {', '.join(wild)}, "
                 f"which capture every matching name not claimed more specifically.",
@@ -95,7 +96,7 @@ def _hostless(ctx: Context, evaluations: list[Evaluation]) -> Iterator[Finding |
         shared = [lst for lst in ev.listeners if _admits_other_team(ctx, lst, team.name)]
         if shared:
             yield ctx.finding(
-                "PDA-HN-002",
+                HN_002,
                 route,
                 f"{route.key} of team {team.name} sets no hostnames and attaches to "
                 f"{ev.pref.describe()} listener(s) {', '.join(lst.name for lst in shared)}, which "
@@ -148,7 +149,7 @@ def _collisions(ctx: Context, topo: Topology) -> Iterator[Finding | None]:
                 losers.setdefault((route.key, gateway), (route, winner, []))[2].append(host)
     for (_, gateway), (route, winner, hosts) in sorted(losers.items()):
         yield ctx.finding(
-            "PDA-HN-003",
+            HN_003,
             route,
             f"{route.key} claims hostname(s) {', '.join(hosts)} on Gateway {gateway.namespace}/"
             f"{gateway.name}, already claimed by {winner.key} of team "
@@ -177,7 +178,7 @@ def _shadowed(ctx: Context, topo: Topology) -> Iterator[Finding | None]:
                 shadowed.setdefault((route.key, gateway), (route, ordered[0]))
     for (_, gateway), (route, winner) in sorted(shadowed.items()):
         yield ctx.finding(
-            "PDA-HN-004",
+            HN_004,
             route,
             f"{route.key} repeats a hostname and match already defined by {winner.key} on "
             f"Gateway {gateway.namespace}/{gateway.name}; the older route's rule wins and this "

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+from auditor.catalog import RG_004, RG_005, RG_006, RG_007
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.index import GATEWAY, LISTENERSET_KINDS, Grant, GrantFrom
 from auditor.checks.gateway.policyrefs import POLICY_REFERRER_KINDS
@@ -58,7 +59,7 @@ def _unused(ctx: Context, grant: Grant, used: set[ResourceKey]) -> Finding | Non
         return None
     froms = ", ".join(f"{f.kind} in {f.namespace}" for f in grant.froms)
     return ctx.finding(
-        "PDA-RG-004",
+        RG_004,
         grant.obj,
         f"ReferenceGrant {grant.key.namespace}/{grant.key.name} is used by no reference in the "
         f"cluster state (from {froms}): it is stale trust and can be removed.",
@@ -72,7 +73,7 @@ def _unnamed(ctx: Context, grant: Grant) -> Iterator[Finding | None]:
         secret = (to.group, to.kind) == (SECRET.group, SECRET.kind)
         kind = f"{to.group}/{to.kind}" if to.group else to.kind
         yield ctx.finding(
-            "PDA-RG-005",
+            RG_005,
             grant.obj,
             f"ReferenceGrant {grant.key.namespace}/{grant.key.name} has a to entry for {kind} "
             f"without name: every {kind} in namespace {grant.key.namespace} is exposed to the "
@@ -99,7 +100,7 @@ def _bad_from(ctx: Context, grant: Grant) -> Iterator[Finding | None]:
         if why is None:
             continue
         yield ctx.finding(
-            "PDA-RG-006",
+            RG_006,
             grant.obj,
             f"ReferenceGrant {grant.key.namespace}/{grant.key.name} grants {entry.kind} in "
             f"namespace {entry.namespace}, but {why}.",
@@ -119,7 +120,7 @@ def _secret_exposure(ctx: Context, grant: Grant) -> Iterator[Finding | None]:
         if GroupKind(entry.group, entry.kind) in SECRET_REFERRERS or other is owner:
             continue
         yield ctx.finding(
-            "PDA-RG-007",
+            RG_007,
             grant.obj,
             f"ReferenceGrant {grant.key.namespace}/{grant.key.name} of team {owner.name} exposes "
             f"Secrets to {entry.kind} in namespace {entry.namespace} "

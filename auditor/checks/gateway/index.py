@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.checks.gateway.fields import as_int, as_list, as_map, as_str, path, spec
+from auditor.checks.common.fields import as_int, as_list, as_map, as_str, path, spec
 from auditor.kinds import GATEWAY_GROUP, GATEWAY_X_GROUP, NAMESPACE, ROUTE_KINDS
 from auditor.model import ClusterState, GroupKind, KubeObject, ResourceKey
 from auditor.teams import namespace_labels

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from auditor.checks.gateway.fields import as_list, as_map, as_str
+from auditor.checks.common.fields import as_list, as_map, as_str
 from auditor.checks.gateway.index import METADATA_NAME, Listener
 from auditor.kinds import GATEWAY_GROUP
 from auditor.model import GroupKind

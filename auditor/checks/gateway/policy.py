@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+from auditor.catalog import RT_001
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import Evaluation
 from auditor.checks.gateway.index import PARENT_KINDS
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 def policy_findings(ctx: Context, evaluations: list[Evaluation]) -> Iterator[Finding]:
-    if not ctx.has_teams or not ctx.enabled("PDA-RT-001"):
+    if not ctx.has_teams or not ctx.enabled(RT_001):
         return
     for ev in evaluations:
         if ev.pref.target.group_kind not in PARENT_KINDS:
@@ -44,7 +45,7 @@ def _emit(
 ) -> Iterator[Finding]:
     accepted = " The controller reports it Accepted." if live_accepted else ""
     found = ctx.finding(
-        "PDA-RT-001",
+        RT_001,
         ev.referrer,
         f"{ev.referrer.key} of team {team.name} attaches to {ev.pref.describe()}, {why}.{accepted}",
         ref=ev.pref.ref,

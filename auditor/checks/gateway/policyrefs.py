@@ -25,7 +25,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from auditor.checks.gateway.fields import as_int, as_list, as_map, path, spec
+from auditor.checks.common.fields import as_int, as_list, as_map, path, spec
 from auditor.checks.gateway.index import Index
 from auditor.checks.gateway.refs import Reference, object_ref
 from auditor.kinds import ENVOY_GATEWAY_GROUP, GATEWAY_X_GROUP, SECRET, SERVICE

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from auditor.checks.gateway.fields import as_int, as_list, as_map, as_str, path, spec
+from auditor.checks.common.fields import as_int, as_list, as_map, as_str, path, spec
 from auditor.checks.gateway.index import Grant, Index, Parent
 from auditor.kinds import CONFIGMAP, GATEWAY_GROUP, SECRET
 from auditor.model import KubeObject, Ref, ResourceKey

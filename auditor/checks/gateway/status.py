@@ -19,9 +19,10 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from auditor.catalog import ST_001, ST_002, ST_003, ST_004, ST_005
+from auditor.checks.common.fields import as_int, as_list, as_map, as_str, path
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import REASONS, Evaluation, Outcome
-from auditor.checks.gateway.fields import as_int, as_list, as_map, as_str, path
 from auditor.checks.gateway.index import GATEWAYCLASS, LISTENERSET_KINDS, Parent
 from auditor.checks.gateway.refs import parse_parent_ref
 from auditor.checks.gateway.status_util import (
@@ -77,7 +78,7 @@ def _parent_negative(ctx: Context, parent: Parent) -> Iterator[Finding | None]:
     status = as_map(parent.obj.body.get("status"))
     bad = _negatives(status)
     if bad:
-        yield ctx.finding("PDA-ST-001", parent.obj, f"{parent.key} reports {'; '.join(bad)}.")
+        yield ctx.finding(ST_001, parent.obj, f"{parent.key} reports {'; '.join(bad)}.")
     by_name = {lst.name: lst for lst in parent.listeners}
     for entry in map(as_map, as_list(status.get("listeners"))):
         name = as_str(entry.get("name")) or ""
@@ -97,7 +98,7 @@ def _parent_negative(ctx: Context, parent: Parent) -> Iterator[Finding | None]:
             )
         )
         yield ctx.finding(
-            "PDA-ST-001",
+            ST_001,
             parent.obj,
             f"Listener {name} of {parent.key} reports {'; '.join(bad)}.",
             listener=name,
@@ -115,7 +116,7 @@ def _route_negative(ctx: Context, route: KubeObject) -> Iterator[Finding | None]
             seen.setdefault(pref.ref, []).append(f"{controller}: {'; '.join(bad)}")
     for ref, bad in seen.items():
         yield ctx.finding(
-            "PDA-ST-001",
+            ST_001,
             route,
             f"{route.key} parent {ref.namespace}/{ref.name} reports {' | '.join(bad)}.",
             ref=ref,
@@ -129,7 +130,7 @@ def _missing_entry(ctx: Context, ev: Evaluation) -> Finding | None:
     if next(parent_statuses(ev), None) is not None:
         return None
     return ctx.finding(
-        "PDA-ST-003",
+        ST_003,
         ev.referrer,
         f"{ev.referrer.key} parentRef #{ev.pref.index} to {ev.pref.describe()} has no "
         f"status.parents entry: no controller reports on it.",
@@ -153,7 +154,7 @@ def _contradiction(ctx: Context, ev: Evaluation) -> Finding | None:
         else:
             continue
         return ctx.finding(
-            "PDA-ST-004",
+            ST_004,
             ev.referrer,
             f"{ev.referrer.key} parentRef to {ev.pref.describe()}: {why}; the controller may not "
             f"enforce the Gateway API rules.",
@@ -186,7 +187,7 @@ def _stale(ctx: Context, obj: KubeObject) -> Finding | None:
     if not stale:
         return None
     return ctx.finding(
-        "PDA-ST-002",
+        ST_002,
         obj,
         f"{obj.key} is at generation {generation} but its status still describes an older one: "
         f"{', '.join(stale[:5])}; the controller has not reconciled it within "
@@ -219,7 +220,7 @@ def _class_not_accepted(ctx: Context, obj: KubeObject) -> Finding | None:
         else f"Accepted={cond.get('status')} ({reason_of(cond)})"
     )
     return ctx.finding(
-        "PDA-ST-005",
+        ST_005,
         obj,
         f"GatewayClass {obj.key.name} has {state}: no controller accepts it, so its Gateways are "
         f"not served.",

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from auditor.checks.common.fields import as_list, as_map, as_str, path
 from auditor.checks.gateway.evaluate import Evaluation
-from auditor.checks.gateway.fields import as_list, as_map, as_str, path
 from auditor.checks.gateway.index import LISTENERSET_KINDS
 from auditor.checks.gateway.refs import ParentRef, parse_parent_ref
 from auditor.model import KubeObject

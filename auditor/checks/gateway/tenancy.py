@@ -23,9 +23,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+from auditor.catalog import TN_001, TN_002, TN_003, TN_004, TN_005, TN_006, TN_007
+from auditor.checks.common.fields import as_str, spec
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import allowed_listeners_from
-from auditor.checks.gateway.fields import as_str, spec
 from auditor.checks.gateway.index import Listener, Parent
 from auditor.checks.gateway.listeners import namespace_allowed, only_metadata_name
 from auditor.checks.gateway.topology import Topology
@@ -60,7 +61,7 @@ def tenancy_findings(ctx: Context, topo: Topology) -> Iterator[Finding | None]:
         value = as_str(spec(route.body).get("useDefaultGateways"))
         if value and value != "None":
             yield ctx.finding(
-                "PDA-TN-005",
+                TN_005,
                 route,
                 f"{route.key} sets useDefaultGateways: {value}: it attaches to every default "
                 f"Gateway without a parentRef, invisible to parentRef-based review.",
@@ -88,7 +89,7 @@ def _all_listeners(
         owner = ctx.index.parent(listener.owner)
         if listener.namespaces_from == "All" and owner is not None:
             yield ctx.finding(
-                "PDA-TN-001",
+                TN_001,
                 owner.obj,
                 f"Listener {listener.name} of {listener.owner} admits routes from all namespaces "
                 f"on shared Gateway {gateway.key.namespace}/{gateway.key.name}: any namespace can "
@@ -103,7 +104,7 @@ def _allowed_listeners(ctx: Context, gateway: Parent) -> Finding | None:
     if mode == "None":
         return None
     return ctx.finding(
-        "PDA-TN-004",
+        TN_004,
         gateway.obj,
         f"Shared Gateway {gateway.key.namespace}/{gateway.key.name} sets allowedListeners "
         f"from: {mode}: ListenerSets can add listeners (ports, hostnames, certificates) to it.",
@@ -118,7 +119,7 @@ def _catch_all(ctx: Context, topo: Topology, gateway: Parent) -> Iterator[Findin
     for listener in gateway.listeners:
         if listener.hostname is None and listener.protocol in ("HTTP", "HTTPS", "TLS"):
             yield ctx.finding(
-                "PDA-TN-007",
+                TN_007,
                 gateway.obj,
                 f"Listener {listener.name} of Gateway {gateway.key.namespace}/{gateway.key.name} "
                 f"has no hostname while routes of {len(tenants)} teams "
@@ -133,7 +134,7 @@ def _default_scope(ctx: Context, gateway: Parent) -> Finding | None:
     if not scope or scope == "None":
         return None
     return ctx.finding(
-        "PDA-TN-005",
+        TN_005,
         gateway.obj,
         f"Gateway {gateway.key.namespace}/{gateway.key.name} sets defaultScope: {scope}: routes "
         f"using useDefaultGateways attach to it without any parentRef.",
@@ -145,7 +146,7 @@ def _team_gateway(ctx: Context, gateway: Parent) -> Finding | None:
     if team is None or team.allowed_parents is None or _lists(team, gateway.key, None):
         return None
     return ctx.finding(
-        "PDA-TN-006",
+        TN_006,
         gateway.obj,
         f"Gateway {gateway.key.namespace}/{gateway.key.name} runs in a namespace of team "
         f"{team.name}, whose allowed_parents does not list it.",
@@ -168,7 +169,7 @@ def _selector_label(ctx: Context, parent: Parent, listener: Listener) -> Finding
     if only_metadata_name(listener.selector):
         return None
     return ctx.finding(
-        "PDA-TN-002",
+        TN_002,
         parent.obj,
         f"Listener {listener.name} of {parent.key} selects namespaces by labels other than "
         f"kubernetes.io/metadata.name (or by no label at all): anyone allowed to label a "
@@ -193,7 +194,7 @@ def _effective_set(ctx: Context, parent: Parent, listener: Listener) -> Finding 
     if not offenders:
         return None
     return ctx.finding(
-        "PDA-TN-003",
+        TN_003,
         parent.obj,
         f"Listener {listener.name} of {parent.key} admits namespaces of team(s) "
         f"{', '.join(sorted(offenders))}, whose allowed_parents do not include it.",

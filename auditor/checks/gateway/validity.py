@@ -27,8 +27,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+from auditor.catalog import LS_001, LS_002, LS_003, LS_004
+from auditor.checks.common.fields import as_list, as_map, as_str, path, spec
 from auditor.checks.gateway.context import Context
-from auditor.checks.gateway.fields import as_list, as_map, as_str, path, spec
 from auditor.checks.gateway.index import Listener, Parent
 from auditor.checks.gateway.listeners import PROTOCOL_KINDS, invalid_kinds, protocol_supported
 from auditor.checks.gateway.tenancy import listener_ref
@@ -58,7 +59,7 @@ def _unsupported_protocol(ctx: Context, parent: Parent, listener: Listener) -> F
     core = ", ".join(PROTOCOL_KINDS)
     shown = repr(listener.protocol) if listener.protocol else "<missing>"
     return ctx.finding(
-        "PDA-LS-002",
+        LS_002,
         parent.obj,
         f"{_where(parent, listener)} has protocol {shown}, which is neither a core protocol "
         f"({core}) nor domain-prefixed (example.com/proto): the listener is Accepted=False "
@@ -85,7 +86,7 @@ def _invalid_kinds(ctx: Context, parent: Parent, listener: Listener) -> Finding 
     )
     carries = ", ".join(sorted(PROTOCOL_KINDS[listener.protocol]))
     return ctx.finding(
-        "PDA-LS-001",
+        LS_001,
         parent.obj,
         f"{_where(parent, listener)} lists allowedRoutes.kinds "
         f"{', '.join(_kind_text(gk) for gk in bad)}, which protocol {listener.protocol} cannot "
@@ -104,7 +105,7 @@ def _no_certificates(ctx: Context, parent: Parent, listener: Listener) -> Findin
         return None
     mode = "HTTPS" if listener.protocol == "HTTPS" else "TLS mode Terminate"
     return ctx.finding(
-        "PDA-LS-003",
+        LS_003,
         parent.obj,
         f"{_where(parent, listener)} terminates TLS ({mode}) but sets no tls.certificateRefs: "
         f"it has no certificate to serve, so it is not programmed (reason Invalid).",
@@ -134,7 +135,7 @@ def _parameters(ctx: Context, gateway: Parent) -> Finding | None:
         return None
     why = f"no {gk} named {target.name} exists in namespace {target.namespace}"
     return ctx.finding(
-        "PDA-LS-004",
+        LS_004,
         gateway.obj,
         f"Gateway {gateway.key.namespace}/{gateway.key.name} spec.infrastructure.parametersRef "
         f"names {gk} {target.name}, but {why}: the Gateway is Accepted=False with reason "
