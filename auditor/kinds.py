@@ -74,8 +74,15 @@ POLICY_KINDS: tuple[GroupKind, ...] = (
 )
 """Kinds whose live objects in a team's namespaces must be declared in Git (PDA-DR-002)."""
 
-REFERENCE_KINDS: tuple[GroupKind, ...] = (GroupKind(GATEWAY_X_GROUP, "XBackend"),)
-"""Kinds read because they hold references the checks judge, but not policy kinds (no DR-002)."""
+INFERENCE_GROUP = "inference.networking.k8s.io"
+INFERENCE_X_GROUP = "inference.networking.x-k8s.io"
+INFERENCE_POOL = GroupKind(INFERENCE_GROUP, "InferencePool")
+"""Gateway API Inference Extension backend (GEP-3567; v1 group). Its v1alpha2 predecessor lives in
+``INFERENCE_X_GROUP``: resolvable as a backend, but not listed by default."""
+
+REFERENCE_KINDS: tuple[GroupKind, ...] = (GroupKind(GATEWAY_X_GROUP, "XBackend"), INFERENCE_POOL)
+"""Kinds read because they hold references the checks judge or are their targets, but not policy
+kinds (no DR-002)."""
 
 BUILTIN_KINDS: frozenset[GroupKind] = frozenset({NAMESPACE, SERVICE, SECRET, CONFIGMAP, CRD})
 """Kinds every API server serves (a snapshot observes them by definition)."""

@@ -35,7 +35,7 @@ from auditor.checks.gateway.refs import (
     matching_grants,
     route_parent_refs,
 )
-from auditor.kinds import GATEWAY_X_GROUP
+from auditor.kinds import GATEWAY_X_GROUP, INFERENCE_POOL, INFERENCE_X_GROUP
 from auditor.model import Finding, GroupKind, KubeObject, ResourceKey
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ KNOWN_BACKEND_KINDS: frozenset[GroupKind] = frozenset(
         GroupKind("multicluster.x-k8s.io", "ServiceImport"),
         GroupKind(GATEWAY_X_GROUP, "XBackend"),
         GroupKind("networking.istio.io", "Hostname"),
+        INFERENCE_POOL,
+        GroupKind(INFERENCE_X_GROUP, "InferencePool"),
     }
 )
 """Backend kinds a conformant implementation may resolve: core Service and known extensions."""
