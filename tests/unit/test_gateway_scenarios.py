@@ -59,6 +59,7 @@ def team_policy(raw: Mapping[str, Any]) -> TeamPolicy:
         namespace_selector=raw.get("namespace_selector", {}),
         allowed_parents=allowed,
         hostnames=tuple(raw.get("hostnames", ())),
+        gateway_classes=tuple(raw["gateway_classes"]) if "gateway_classes" in raw else None,
     )
 
 
