@@ -23,3 +23,5 @@ class PolicySettings:
     teams: Sequence[TeamPolicy] = ()
     disabled: frozenset[str] = frozenset()
     now: datetime | None = None
+    assume_namespace_labels: bool = False
+    """Gateway: see ``GatewaySettings.assume_namespace_labels``."""

@@ -20,7 +20,7 @@ from auditor.checks.gateway.backendtls import backend_tls_findings
 from auditor.checks.gateway.conflicts import conflict_findings
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.enforcement import enforcement_findings
-from auditor.checks.gateway.evaluate import evaluate_all
+from auditor.checks.gateway.evaluate import Outcome, evaluate_all
 from auditor.checks.gateway.grant_changes import check_grant_changes
 from auditor.checks.gateway.grants import reference_findings
 from auditor.checks.gateway.hostnames import hostname_findings
@@ -34,14 +34,15 @@ from auditor.checks.gateway.topology import build_topology
 from auditor.checks.gateway.validity import validity_findings
 from auditor.model import ClusterState, Finding
 
-__all__ = ["GatewaySettings", "check_gateway", "check_grant_changes"]
+__all__ = ["GatewaySettings", "check_gateway", "check_grant_changes", "unjudged_namespaces"]
 
 logger = logging.getLogger(__name__)
 
 
 def check_gateway(state: ClusterState, *, settings: GatewaySettings) -> list[Finding]:
     """Every Gateway API finding for ``state``: one per (check, object, ref), sorted."""
-    ctx = Context.of(build_index(state), settings)
+    index = build_index(state, assume_namespace_labels=settings.assume_namespace_labels)
+    ctx = Context.of(index, settings)
     evaluations = evaluate_all(ctx.index)
     topology = build_topology(ctx.index, evaluations)
     references = reference_findings(ctx)
@@ -64,6 +65,20 @@ def check_gateway(state: ClusterState, *, settings: GatewaySettings) -> list[Fin
         extra={"action": "check_gateway", "resource": state.cluster, "findings": len(result)},
     )
     return result
+
+
+def unjudged_namespaces(state: ClusterState, *, settings: GatewaySettings) -> list[str]:
+    """Namespaces of routes and ListenerSets whose attachment got no verdict because a Selector
+    depends on labels of a Namespace that is not in the input (for ``run.skipped`` notes)."""
+    index = build_index(state, assume_namespace_labels=settings.assume_namespace_labels)
+    return sorted(
+        {
+            ev.referrer.key.namespace
+            for ev in evaluate_all(index)
+            if ev.outcome == Outcome.UNOBSERVED
+            and not index.labels_known(ev.referrer.key.namespace)
+        }
+    )
 
 
 def _unique(findings: Iterable[Finding]) -> list[Finding]:

@@ -13,12 +13,15 @@ a kind refusal (RT-003).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from auditor.checks.common.fields import as_int, as_list, as_map, as_str, path, spec
 from auditor.checks.gateway.index import (
     GATEWAY,
+    METADATA_NAME,
     PARENT_KINDS,
     Index,
     Listener,
@@ -31,6 +34,7 @@ from auditor.checks.gateway.listeners import (
     kind_allowed,
     namespace_allowed,
     route_hostnames,
+    selector_keys,
     selector_matches,
 )
 from auditor.checks.gateway.refs import (
@@ -39,7 +43,7 @@ from auditor.checks.gateway.refs import (
     listenerset_parent_ref,
     route_parent_refs,
 )
-from auditor.kinds import NAMESPACE, SERVICE
+from auditor.kinds import SERVICE
 from auditor.model import KubeObject, ResourceKey
 
 logger = logging.getLogger(__name__)
@@ -139,9 +143,10 @@ def evaluate_route(
     kind = route.key.group_kind
     labels = index.labels_of(route.key.namespace)
     by_kind = [lst for lst in found if kind_allowed(lst, kind)]
-    # Selector listeners cannot be judged when the Namespaces (their labels) were not read.
-    unknown = [] if index.observed(NAMESPACE) else [lst for lst in by_kind if _selects(lst)]
-    judged = [lst for lst in by_kind if not (unknown and _selects(lst))]
+    # A Selector on labels cannot be judged when the route's Namespace labels are unknown.
+    known = index.labels_known(route.key.namespace)
+    unknown = [] if known else [lst for lst in by_kind if needs_labels(lst.selector, lst)]
+    judged = [lst for lst in by_kind if lst not in unknown]
     allowed = [lst for lst in judged if namespace_allowed(lst, route.key.namespace, labels)]
     if not allowed:
         if unknown:
@@ -175,8 +180,12 @@ def service_port_matches(service: KubeObject, pref: ParentRef) -> bool:
     )
 
 
-def _selects(listener: Listener) -> bool:
-    return listener.namespaces_from == "Selector"
+def needs_labels(selector: Mapping[str, Any] | None, listener: Listener | None = None) -> bool:
+    """A Selector whose result depends on Namespace labels other than the implicit
+    ``kubernetes.io/metadata.name`` (a nil selector matches nothing, ``{}`` everything)."""
+    if listener is not None and listener.namespaces_from != "Selector":
+        return False
+    return selector is not None and bool(selector_keys(selector) - {METADATA_NAME})
 
 
 def _missing(index: Index, referrer: KubeObject, pref: ParentRef) -> Evaluation:
@@ -211,7 +220,11 @@ def evaluate_listenerset(index: Index, listenerset: KubeObject, pref: ParentRef)
     gateway = index.gateways.get(pref.target) if pref.target.group_kind == GATEWAY else None
     if gateway is None:
         return _missing(index, listenerset, pref)
-    if allowed_listeners_from(gateway) == "Selector" and not index.observed(NAMESPACE):
+    if (
+        allowed_listeners_from(gateway) == "Selector"
+        and needs_labels(_allowed_listeners_selector(gateway))
+        and not index.labels_known(listenerset.key.namespace)
+    ):
         return Evaluation(referrer=listenerset, pref=pref, outcome=Outcome.UNOBSERVED)
     if listenerset_allowed(index, gateway, listenerset):
         return Evaluation(referrer=listenerset, pref=pref, outcome=Outcome.ACCEPTED, parent=gateway)
@@ -231,11 +244,15 @@ def listenerset_allowed(index: Index, gateway: Parent, listenerset: KubeObject) 
         case "Same":
             return namespace == gateway.key.namespace
         case "Selector":
-            raw = path(spec(gateway.obj.body), "allowedListeners", "namespaces", "selector")
-            selector = as_map(raw) if isinstance(raw, dict) else None
+            selector = _allowed_listeners_selector(gateway)
             return selector_matches(selector, index.labels_of(namespace))
         case _:
             return False
+
+
+def _allowed_listeners_selector(gateway: Parent) -> Mapping[str, Any] | None:
+    raw = path(spec(gateway.obj.body), "allowedListeners", "namespaces", "selector")
+    return as_map(raw) if isinstance(raw, Mapping) else None
 
 
 def created(obj: KubeObject) -> str:

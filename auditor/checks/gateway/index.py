@@ -16,7 +16,7 @@ from typing import Any
 
 from auditor.checks.common.fields import as_int, as_list, as_map, as_str, path, spec
 from auditor.kinds import GATEWAY_GROUP, GATEWAY_X_GROUP, NAMESPACE, ROUTE_KINDS
-from auditor.model import ClusterState, GroupKind, KubeObject, ResourceKey
+from auditor.model import ClusterState, GroupKind, KubeObject, ResourceKey, View
 from auditor.teams import namespace_labels
 
 logger = logging.getLogger(__name__)
@@ -114,10 +114,21 @@ class Index:
     grants_by_slot: Mapping[GrantSlot, tuple[Grant, ...]]
     ns_labels: Mapping[str, Mapping[str, str]]
     backend_tls_policies: tuple[KubeObject, ...] = ()
+    assume_namespace_labels: bool = False
 
     def labels_of(self, namespace: str) -> Mapping[str, str]:
         """Labels of ``namespace``; a namespace with no object has only the implicit label."""
         return self.ns_labels.get(namespace) or {METADATA_NAME: namespace}
+
+    def labels_known(self, namespace: str) -> bool:
+        """Whether the labels of ``namespace`` are known: Namespaces were read and, in the
+        manifests view (where a Namespace absent from the input may still exist), its object is
+        in the input — unless the run assumes absent Namespaces carry only the implicit label."""
+        if not self.observed(NAMESPACE):
+            return False
+        if namespace in self.ns_labels or self.assume_namespace_labels:
+            return True
+        return self.state.view != View.MANIFESTS
 
     def exists(self, key: ResourceKey) -> bool:
         return key in self.state.objects
@@ -136,7 +147,7 @@ class Index:
         return sorted(self.ns_labels)
 
 
-def build_index(state: ClusterState) -> Index:
+def build_index(state: ClusterState, *, assume_namespace_labels: bool = False) -> Index:
     """Parse every relevant object of ``state`` once."""
     gateways: dict[ResourceKey, Parent] = {}
     listenersets: dict[ResourceKey, Parent] = {}
@@ -173,6 +184,7 @@ def build_index(state: ClusterState) -> Index:
         grants_by_slot={k: tuple(v) for k, v in by_slot.items()},
         ns_labels=namespace_labels(namespace_bodies),
         backend_tls_policies=tuple(tls_policies),
+        assume_namespace_labels=assume_namespace_labels,
     )
 
 
