@@ -183,6 +183,12 @@ def audit_command(
 @click.option(
     "--allow-partial", is_flag=True, help="Judge a partial run (unreadable input) by its findings."
 )
+@click.option(
+    "--assume-namespace-labels",
+    is_flag=True,
+    help="Judge label Selectors for Namespaces missing from the input as if they had only the "
+    "kubernetes.io/metadata.name label (default: no verdict, noted in run.skipped).",
+)
 def analyze_command(
     paths: tuple[str, ...],
     config_path: str | None,
@@ -192,6 +198,7 @@ def analyze_command(
     fmt: str,
     fail_on: str,
     allow_partial: bool,
+    assume_namespace_labels: bool,
 ) -> int:
     """Policy checks on manifest files/dirs (recursively; - for stdin) taken as one cluster state.
 
@@ -209,6 +216,7 @@ def analyze_command(
         severities=dict(settings.severity_overrides) if settings else None,
         max_file_bytes=settings.max_file_bytes if settings else 5 * 1024 * 1024,
         max_yaml_nodes=settings.max_yaml_nodes if settings else 1_000_000,
+        assume_namespace_labels=assume_namespace_labels,
         now=datetime.now(UTC),
     )
     for note in result.skipped:
@@ -217,7 +225,7 @@ def analyze_command(
     emit(
         fmt=fmt,
         findings=result.findings,
-        run=None,
+        run=result.run_dict(),
         skipped=[s for s in result.skipped if not s.partial] if fmt == "table" else [],
     )
     return exit_code(
