@@ -49,6 +49,20 @@ def validity_findings(ctx: Context) -> Iterator[Finding | None]:
         yield _parameters(ctx, gateway)
 
 
+def _on_listener(
+    ctx: Context, check: str, parent: Parent, listener: Listener, reason: str, message: str
+) -> Finding | None:
+    """A finding about one listener: ``listener`` and ``ref`` (owner + sectionName) name it."""
+    return ctx.finding(
+        check,
+        parent.obj,
+        message,
+        reason=reason,
+        listener=listener.name,
+        ref=listener_ref(listener),
+    )
+
+
 def _where(parent: Parent, listener: Listener) -> str:
     return f"Listener {listener.name} of {parent.key.kind} {parent.key.namespace}/{parent.key.name}"
 
@@ -58,15 +72,15 @@ def _unsupported_protocol(ctx: Context, parent: Parent, listener: Listener) -> F
         return None
     core = ", ".join(PROTOCOL_KINDS)
     shown = repr(listener.protocol) if listener.protocol else "<missing>"
-    return ctx.finding(
+    return _on_listener(
+        ctx,
         LS_002,
-        parent.obj,
+        parent,
+        listener,
+        "UnsupportedProtocol",
         f"{_where(parent, listener)} has protocol {shown}, which is neither a core protocol "
         f"({core}) nor domain-prefixed (example.com/proto): the listener is Accepted=False "
         f"with reason UnsupportedProtocol and no route attaches to it.",
-        reason="UnsupportedProtocol",
-        listener=listener.name,
-        ref=listener_ref(listener),
     )
 
 
@@ -85,15 +99,15 @@ def _invalid_kinds(ctx: Context, parent: Parent, listener: Listener) -> Finding 
         else "; no route kind is left, so no route attaches"
     )
     carries = ", ".join(sorted(PROTOCOL_KINDS[listener.protocol]))
-    return ctx.finding(
+    return _on_listener(
+        ctx,
         LS_001,
-        parent.obj,
+        parent,
+        listener,
+        "InvalidRouteKinds",
         f"{_where(parent, listener)} lists allowedRoutes.kinds "
         f"{', '.join(_kind_text(gk) for gk in bad)}, which protocol {listener.protocol} cannot "
         f"carry (it carries {carries}): ResolvedRefs=False with reason InvalidRouteKinds{still}.",
-        reason="InvalidRouteKinds",
-        listener=listener.name,
-        ref=listener_ref(listener),
     )
 
 
@@ -104,14 +118,14 @@ def _no_certificates(ctx: Context, parent: Parent, listener: Listener) -> Findin
     if not terminates or as_list(path(listener.body, "tls", "certificateRefs")):
         return None
     mode = "HTTPS" if listener.protocol == "HTTPS" else "TLS mode Terminate"
-    return ctx.finding(
+    return _on_listener(
+        ctx,
         LS_003,
-        parent.obj,
+        parent,
+        listener,
+        "Invalid",
         f"{_where(parent, listener)} terminates TLS ({mode}) but sets no tls.certificateRefs: "
         f"it has no certificate to serve, so it is not programmed (reason Invalid).",
-        reason="Invalid",
-        listener=listener.name,
-        ref=listener_ref(listener),
     )
 
 
