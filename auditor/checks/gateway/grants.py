@@ -114,6 +114,14 @@ class TargetRefs:
         if reference.listener is not None and reference.listener not in self.listeners:
             self.listeners.append(reference.listener)
 
+    @property
+    def where(self) -> str:
+        """`` (listener a, b)`` — or `` (port 443)`` for a perPort frontend CA ref — or empty."""
+        if not self.listeners:
+            return ""
+        label = "port" if self.first.role == CertRole.FRONTEND_CA else "listener"
+        return f" ({label} {', '.join(self.listeners)})"
+
 
 @dataclass(slots=True, kw_only=True)
 class ReferenceResult:
@@ -270,8 +278,7 @@ def _emit(
 ) -> None:
     ref = target.first
     where = ", ".join(target.fields[:3]) + (" …" if len(target.fields) > 3 else "")
-    label = "port" if ref.role == CertRole.FRONTEND_CA else "listener"
-    listeners = f" ({label} {', '.join(target.listeners)})" if target.listeners else ""
+    listeners = target.where
     message = f"{ref.referrer.key}{listeners} references {_describe(ref)} at {where}: {why}; reason {reason}."
     found = ctx.finding(
         check,
