@@ -19,7 +19,7 @@ from auditor.checks.evaluate import build_state, builtin_schema_notes
 from auditor.checks.families import check_policies
 from auditor.checks.gateway import GatewaySettings, unjudged_namespaces
 from auditor.findings import apply_config, assign_teams, dedupe, sort_key
-from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS
+from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS, SECRET
 from auditor.model import (
     Body,
     ClusterState,
@@ -89,12 +89,11 @@ def analyze(
         ).crds
     schemas = SchemaRegistry.from_crds(crds)
     crd_kinds = {_crd_kind(c) for c in crds}
-    observed = frozenset(
-        BUILTIN_KINDS
-        | set(GATEWAY_KINDS)
-        | crd_kinds
-        | {o.key.group_kind for o in manifests.objects}
-    )
+    present = {o.key.group_kind for o in manifests.objects}
+    # Secrets are rarely in manifests (cert-manager, external or sealed secrets make them), so
+    # their absence proves nothing unless the input holds Secrets at all.
+    unseen = frozenset() if SECRET in present else frozenset({SECRET})
+    observed = frozenset(BUILTIN_KINDS | set(GATEWAY_KINDS) | crd_kinds | present) - unseen
     state = build_state(MANIFESTS_CLUSTER, View.MANIFESTS, manifests.objects, (), schemas, observed)
     policy = PolicySettings(
         teams=teams,
@@ -114,6 +113,15 @@ def analyze(
     skipped = builtin_schema_notes(schemas, MANIFESTS_CLUSTER, manifests.objects)
     skipped += _input_notes(manifests)
     skipped += _label_notes(state, assume_namespace_labels=assume_namespace_labels)
+    if unseen:
+        skipped.append(
+            Skipped(
+                subject="input: Secret existence checks",
+                reason="not checked: the input holds no Secret, so a referenced certificate "
+                "Secret may exist outside it",
+                partial=False,
+            )
+        )
     result = apply_config(dedupe(findings), disabled=disabled, severities=severities or {})
     return AnalyzeResult(
         findings=sorted(result, key=sort_key),

@@ -135,3 +135,33 @@ def test_cluster_scoped_and_unknown_scope_kinds_get_no_namespace(tmp_path: Path)
         ("Deployment", "default"),
         ("ClusterRoleBinding", ""),
     }
+
+
+HTTPS = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: public, namespace: infra}
+spec:
+  gatewayClassName: istio
+  listeners:
+    - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: web-cert}]}}
+"""
+
+
+def test_certificate_secrets_absent_from_secretless_input_get_no_verdict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Conformance gateway-secret-reference-grant-specific: the suite creates the certificate
+    Secret itself; manifests without any Secret say nothing about it."""
+    (tmp_path / "gw.yaml").write_text(HTTPS)
+    code, out = run(capsys, str(tmp_path))
+    assert (code, out["findings"]) == (0, [])
+    subjects = [s["subject"] for s in out["run"]["skipped"]]
+    assert "input: Secret existence checks" in subjects
+    other = "apiVersion: v1\nkind: Secret\nmetadata: {name: other, namespace: infra}\n"
+    (tmp_path / "gw.yaml").write_text(HTTPS + "---\n" + other)
+    code, out = run(capsys, str(tmp_path))
+    assert [(f["check"], f["reason"], f["listener"]) for f in out["findings"]] == [
+        ("PDA-BE-003", "InvalidCertificateRef", "https")
+    ]
+    assert "input: Secret existence checks" not in [s["subject"] for s in out["run"]["skipped"]]
