@@ -107,7 +107,8 @@ def _invalid_kinds(ctx: Context, parent: Parent, listener: Listener) -> Finding 
         "InvalidRouteKinds",
         f"{_where(parent, listener)} lists allowedRoutes.kinds "
         f"{', '.join(_kind_text(gk) for gk in bad)}, which protocol {listener.protocol} cannot "
-        f"carry (it carries {carries}): ResolvedRefs=False with reason InvalidRouteKinds{still}.",
+        f"carry (unknown route kinds or kinds of another protocol; it carries {carries}): "
+        f"ResolvedRefs=False with reason InvalidRouteKinds{still}.",
     )
 
 
