@@ -10,7 +10,8 @@
   are then merged in the spec's precedence order (the Gateway, ListenerSets oldest first, then by
   namespace/name: ListenerSetSpec.listeners godoc): each is compared only with the listeners
   accepted so far, so a listener already rejected no longer counts against later ones
-  (conformance ListenerSetHostnameConflict, ListenerSetProtocolConflict).
+  (conformance ListenerSetHostnameConflict, ListenerSetProtocolConflict). When every listener of a
+  ListenerSet is rejected, the message says the ListenerSet is ``ListenersNotValid``.
 - HN-007 (route ``Accepted=False``, no reason mandated; ``ref`` = the listener): an HTTPRoute and
   a GRPCRoute attached to one listener with intersecting hostnames. "The implementation MUST
   accept exactly one of these two routes": the older (creationTimestamp, then namespace/name), so
@@ -75,16 +76,28 @@ def _listener_conflicts(ctx: Context, topo: Topology, gateway: Parent) -> Iterat
         other, reason = next((c for c in clashes if c[1] == PROTOCOL_CONFLICT), clashes[0])
         yield _finding(ctx, gateway, lst, other, reason, within=True)
     for ls in topo.listenersets.get(gateway.key, []):
+        hits: list[tuple[Listener, Listener, str]] = []
         for lst in ls.listeners:
             hit = next(((o, r) for o in kept if (r := clash(o, lst))), None)
             if hit is None:
                 kept.append(lst)
             else:
-                yield _finding(ctx, gateway, lst, hit[0], hit[1], within=False)
+                hits.append((lst, hit[0], hit[1]))
+        # A ListenerSet left with no listener is itself Accepted=False, ListenersNotValid.
+        emptied = len(hits) == len(ls.listeners)
+        for lst, other, reason in hits:
+            yield _finding(ctx, gateway, lst, other, reason, within=False, emptied=emptied)
 
 
 def _finding(
-    ctx: Context, gateway: Parent, lst: Listener, other: Listener, reason: str, *, within: bool
+    ctx: Context,
+    gateway: Parent,
+    lst: Listener,
+    other: Listener,
+    reason: str,
+    *,
+    within: bool,
+    emptied: bool = False,
 ) -> Finding | None:
     owner = ctx.index.parent(lst.owner)
     if owner is None:
@@ -94,6 +107,11 @@ def _finding(
         if within
         else f"{other.owner} takes precedence in the merge order, so this listener is rejected"
     )
+    if emptied:
+        rule += (
+            f"; no listener of {lst.owner} is left, so it is Accepted=False with reason "
+            f"ListenersNotValid"
+        )
     return ctx.finding(
         HN_006,
         owner.obj,
