@@ -18,7 +18,7 @@ from auditor.checks.common.settings import PolicySettings
 from auditor.checks.evaluate import build_state, builtin_schema_notes
 from auditor.checks.families import check_policies
 from auditor.checks.gateway import GatewaySettings, unjudged_namespaces
-from auditor.findings import apply_config, assign_teams, dedupe, sort_key
+from auditor.findings import apply_config, assign_teams, cap_values, dedupe, sort_key
 from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS, SECRET
 from auditor.model import (
     Body,
@@ -103,7 +103,8 @@ def analyze(
     )
     findings = check_policies(state, policy)
     findings += [
-        source_finding(p, team=None, cluster=MANIFESTS_CLUSTER) for p in manifests.problems
+        source_finding(p, team=None, cluster=MANIFESTS_CLUSTER, view=View.MANIFESTS)
+        for p in manifests.problems
     ]
     if teams:
         # Owned findings get their team; the rest stay, with team null (analyze hides nothing).
@@ -122,7 +123,9 @@ def analyze(
                 partial=False,
             )
         )
-    result = apply_config(dedupe(findings), disabled=disabled, severities=severities or {})
+    result = apply_config(
+        dedupe(cap_values(findings)), disabled=disabled, severities=severities or {}
+    )
     return AnalyzeResult(
         findings=sorted(result, key=sort_key),
         skipped=skipped,

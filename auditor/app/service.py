@@ -5,12 +5,15 @@ The sequence shared by every entry point that stores runs (``audit``, ``demo``, 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from auditor.app import AuditRequest, run_audit
 from auditor.config import Settings
 from auditor.model import AuditRun
 from auditor.store.types import RecordResult
+
+logger = logging.getLogger(__name__)
 
 
 def audit_and_store(
@@ -20,6 +23,8 @@ def audit_and_store(
     ``database.retention``.
 
     The database is opened before any source is read: a database error means nothing was audited.
+    Retention runs after the run is committed, so its failure is a warning and the run (and its
+    exit code) stands.
     """
     from auditor.store import RunScope, Store
 
@@ -36,7 +41,16 @@ def audit_and_store(
         retention = settings.database.retention_seconds
         if retention:
             started = datetime.fromisoformat(run.started_at)
-            store.prune(older_than=started - timedelta(seconds=retention))
+            try:
+                store.prune(older_than=started - timedelta(seconds=retention))
+            except Exception as e:  # the run is stored; retention is retried by the next run
+                logger.debug("retention failed", exc_info=True, extra={"action": "prune"})
+                logger.warning(
+                    "run %s was stored, but applying database.retention failed: %s",
+                    run.id[:12],
+                    e,
+                    extra={"action": "prune", "run_id": run.id},
+                )
         return run, recorded
 
 

@@ -28,6 +28,7 @@ from auditor.errors import UsageError
 from auditor.findings import at_or_above
 from auditor.model import AuditRun, Finding, Severity
 from auditor.store.types import EventType, RecordResult
+from auditor.textsafe import terminal_safe
 
 SEVERITIES = [s.value for s in Severity]
 
@@ -145,8 +146,9 @@ def audit_command(
 ) -> int:
     """One audit: Git vs live for the selected teams and clusters, all checks, stored and printed.
 
-    Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage/config/database error,
-    3 the run was partial (a source could not be read) unless --allow-partial.
+    Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage/config/database/internal
+    error, 3 the run was partial (a source could not be read) unless --allow-partial; 130 on
+    SIGINT, 143 on SIGTERM.
     """
     setup_logging(verbose, log_format)
     del no_notify  # notifications are not wired into one-off audits yet (see README)
@@ -221,7 +223,7 @@ def analyze_command(
     )
     for note in result.skipped:
         if note.partial:
-            click.echo(f"error: {note.subject}: {note.reason}", err=True)
+            click.echo(terminal_safe(f"error: {note.subject}: {note.reason}"), err=True)
     emit(
         fmt=fmt,
         findings=result.findings,

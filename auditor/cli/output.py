@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from auditor.cli.common import console
+from auditor.cli.common import cell, console
 from auditor.cli.sarif import render_sarif
 from auditor.model import Finding, Skipped
 
@@ -38,7 +38,8 @@ def _object(finding: Finding) -> str:
     return f"{key.kind} {key.namespace + '/' if key.namespace else ''}{key.name}"
 
 
-def _detail(finding: Finding) -> str:
+def _detail(finding: Finding) -> list[str]:
+    """The lines of the detail cell (each made safe separately, so no value adds a line)."""
     lines = [finding.message]
     for change in finding.changes[:10]:
         who = f" by {change.manager} ({change.operation})" if change.manager else ""
@@ -47,11 +48,10 @@ def _detail(finding: Finding) -> str:
         lines.append(f"  … {len(finding.changes) - 10} more")
     if finding.hidden_changes:
         lines.append(f"  ({finding.hidden_changes} expected change(s) hidden)")
-    return "\n".join(lines)
+    return lines
 
 
 def render_table(findings: Sequence[Finding], skipped: Sequence[Skipped]) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
     table = Table(show_lines=True, title=f"{len(findings)} finding(s)")
@@ -60,15 +60,15 @@ def render_table(findings: Sequence[Finding], skipped: Sequence[Skipped]) -> Non
     for f in findings:
         table.add_row(
             f"[{_STYLE[str(f.severity)]}]{f.severity}[/]",
-            escape(f"{f.check}\n{f.view}" + (f"\n{f.reason}" if f.reason else "")),
-            escape(f.team or "-"),
-            escape(f.cluster),
-            escape(_object(f)),
-            escape(_detail(f)),
+            cell(f.check) + f"\n{f.view}" + (f"\n{cell(f.reason)}" if f.reason else ""),
+            cell(f.team or "-"),
+            cell(f.cluster),
+            cell(_object(f)),
+            "\n".join(cell(line) for line in _detail(f)),
         )
     console().print(table)
     if skipped:
         err = console(stderr=True)
         err.print(f"[bold]{len(skipped)} note(s) about what was not read or checked:[/]")
         for s in skipped:
-            err.print(f"  - {escape(s.subject)}: {escape(s.reason)}")
+            err.print(f"  - {cell(s.subject)}: {cell(s.reason)}")

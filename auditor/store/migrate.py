@@ -95,9 +95,9 @@ def check(url: str) -> None:
         engine.dispose()
 
 
-def ensure_schema(engine: Engine, *, auto_migrate: bool) -> None:
+def ensure_schema(engine: Engine, *, auto_migrate: bool, read_only: bool = False) -> None:
     """Initialize an empty database; refuse (or, with ``auto_migrate``, upgrade) an old one;
-    always refuse one written by a newer auditor."""
+    always refuse one written by a newer auditor. ``read_only`` refuses instead of initializing."""
     with engine.connect() as connection:
         current = current_revision(connection)
         tables = set(inspect(connection).get_table_names())
@@ -109,6 +109,10 @@ def ensure_schema(engine: Engine, *, auto_migrate: bool) -> None:
             raise SchemaRevisionError(
                 "the database holds auditor tables but no schema revision; "
                 "restore the alembic_version table or use an empty database"
+            )
+        if read_only:
+            raise SchemaRevisionError(
+                "the database holds no auditor history yet (run `auditor audit` first)"
             )
         _upgrade_engine(engine, initializing=True)
         return

@@ -42,15 +42,21 @@ class Store:
         self._url = url
 
     @classmethod
-    def open(cls, url: str, *, auto_migrate: bool = False) -> Store:
-        """Connect, initialize an empty database, and check its schema revision."""
-        engine = engine_mod.create(url)
+    def open(cls, url: str, *, auto_migrate: bool = False, read_only: bool = False) -> Store:
+        """Connect, initialize an empty database, and check its schema revision.
+
+        ``read_only`` (the history commands): open without writing anything, not even a pragma,
+        and refuse rather than initialize or upgrade a schema that is not current.
+        """
+        engine = engine_mod.create(url, read_only=read_only)
         try:
             with engine_mod.translated("connecting to the database", url):
                 if not _at_head(engine):
                     from auditor.store import migrate  # Alembic only when there is work
 
-                    migrate.ensure_schema(engine, auto_migrate=auto_migrate)
+                    migrate.ensure_schema(
+                        engine, auto_migrate=auto_migrate and not read_only, read_only=read_only
+                    )
         except BaseException:
             engine.dispose()
             raise
