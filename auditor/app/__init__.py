@@ -147,6 +147,7 @@ def _audit_cluster(
         drift=drift_settings(settings),
         disabled=settings.disabled_checks,
         now=now,
+        ambient_exceptions=settings.ambient_exceptions,
     )
     out.skipped.extend(evaluation.notes)
     owned = assign_teams(

@@ -16,10 +16,10 @@ from typing import Any, TextIO
 from auditor.app.reading import INCOMPLETE_GIT_CHECKS, source_finding
 from auditor.checks.common.settings import PolicySettings
 from auditor.checks.evaluate import build_state, builtin_schema_notes
-from auditor.checks.families import check_policies
+from auditor.checks.families import check_policies, policy_notes
 from auditor.checks.gateway import GatewaySettings, unjudged_namespaces
 from auditor.findings import apply_config, assign_teams, cap_values, dedupe, sort_key
-from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS, SECRET
+from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS, MESH_KINDS, SECRET
 from auditor.model import (
     Body,
     ClusterState,
@@ -33,7 +33,7 @@ from auditor.model import (
 )
 from auditor.normalize import SchemaRegistry
 from auditor.sources.files import ManifestSet, read_manifests
-from auditor.teams import namespace_labels
+from auditor.teams import namespace_labels, teams_from_label
 
 MANIFESTS_CLUSTER = "manifests"
 """The ``cluster`` field of analyze findings."""
@@ -76,9 +76,14 @@ def analyze(
     max_file_bytes: int = 5 * 1024 * 1024,
     max_yaml_nodes: int = 1_000_000,
     assume_namespace_labels: bool = False,
+    team_label: str = "team",
+    ambient_exceptions: tuple[str, ...] = (),
     now: datetime,
 ) -> AnalyzeResult:
-    """Read ``paths`` (and ``crd_paths``), run the policy checks on them, return the findings."""
+    """Read ``paths`` (and ``crd_paths``), run the policy checks on them, return the findings.
+
+    Without ``teams`` (no config), a Namespace's ``team_label`` label names its owning team.
+    """
     manifests = read_manifests(
         paths, stdin=stdin, max_file_bytes=max_file_bytes, max_yaml_nodes=max_yaml_nodes
     )
@@ -93,12 +98,19 @@ def analyze(
     # Secrets are rarely in manifests (cert-manager, external or sealed secrets make them), so
     # their absence proves nothing unless the input holds Secrets at all.
     unseen = frozenset() if SECRET in present else frozenset({SECRET})
-    observed = frozenset(BUILTIN_KINDS | set(GATEWAY_KINDS) | crd_kinds | present) - unseen
+    observed = (
+        frozenset(BUILTIN_KINDS | set(GATEWAY_KINDS) | set(MESH_KINDS) | crd_kinds | present)
+        - unseen
+    )
     state = build_state(MANIFESTS_CLUSTER, View.MANIFESTS, manifests.objects, (), schemas, observed)
+    labels = namespace_labels([o.body for o in manifests.objects])
+    if not teams:
+        teams = teams_from_label(labels, team_label)
     policy = PolicySettings(
         teams=teams,
         disabled=disabled,
         now=now,
+        ambient_exceptions=ambient_exceptions,
         assume_namespace_labels=assume_namespace_labels,
     )
     findings = check_policies(state, policy)
@@ -108,11 +120,11 @@ def analyze(
     ]
     if teams:
         # Owned findings get their team; the rest stay, with team null (analyze hides nothing).
-        labels = namespace_labels([o.body for o in manifests.objects])
         owned = {f.id: f for f in assign_teams(findings, teams=teams, labels=labels)}
         findings = [owned.get(f.id, f) for f in findings]
     skipped = builtin_schema_notes(schemas, MANIFESTS_CLUSTER, manifests.objects)
     skipped += _input_notes(manifests)
+    skipped += policy_notes(state)
     skipped += _label_notes(state, assume_namespace_labels=assume_namespace_labels)
     if unseen:
         skipped.append(

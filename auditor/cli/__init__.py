@@ -73,9 +73,9 @@ def cli() -> None:
 
 
 def _register_commands() -> None:
-    from auditor.cli import audit, demo, history, misc
+    from auditor.cli import audit, demo, history, misc, serve
 
-    for module in (audit, history, misc, demo):
+    for module in (audit, history, misc, demo, serve):
         module.register(cli)
 
 

@@ -186,6 +186,13 @@ def audit_command(
     "--allow-partial", is_flag=True, help="Judge a partial run (unreadable input) by its findings."
 )
 @click.option(
+    "--team-label",
+    default="team",
+    show_default=True,
+    metavar="LABEL",
+    help="Without --config: the Namespace label naming the owning team.",
+)
+@click.option(
     "--assume-namespace-labels",
     is_flag=True,
     help="Judge label Selectors for Namespaces missing from the input as if they had only the "
@@ -201,11 +208,14 @@ def analyze_command(
     fail_on: str,
     allow_partial: bool,
     assume_namespace_labels: bool,
+    team_label: str,
 ) -> int:
     """Policy checks on manifest files/dirs (recursively; - for stdin) taken as one cluster state.
 
-    For pre-merge CI: no Git, no database, no cluster. --config adds teams and org policy.
-    Exit codes as for audit.
+    For pre-merge CI: no Git, no database, no cluster. --config adds teams and org policy;
+    without it a Namespace's --team-label label names its team. Mesh checks run for each mesh
+    whose marker ConfigMap (istio-system/istio, kube-system/cilium-config,
+    linkerd/linkerd-config) is among the manifests. Exit codes as for audit.
     """
     setup_logging(verbose, log_format)
     settings = load_settings(config_path) if config_path else None
@@ -219,6 +229,8 @@ def analyze_command(
         max_file_bytes=settings.max_file_bytes if settings else 5 * 1024 * 1024,
         max_yaml_nodes=settings.max_yaml_nodes if settings else 1_000_000,
         assume_namespace_labels=assume_namespace_labels,
+        team_label=team_label,
+        ambient_exceptions=settings.ambient_exceptions if settings else (),
         now=datetime.now(UTC),
     )
     for note in result.skipped:

@@ -10,7 +10,7 @@ from typing import Any
 
 from auditor.cli.common import cell, console
 from auditor.model import Severity
-from auditor.store.types import RunRecord, StoredFinding, TeamStats, iso
+from auditor.store.types import OUT_OF_SCOPE, RunRecord, StoredFinding, TeamStats, iso
 from auditor.textsafe import csv_safe, terminal_safe
 
 SEVERITIES = [str(s) for s in Severity]
@@ -168,7 +168,11 @@ def runs_table(records: Sequence[RunRecord]) -> None:
     table = new_table(f"{len(records)} run(s)", columns)
     for r in records:
         c = r.counts
-        unread = [cell(f"{s.subject}: {s.reason}") for s in r.skipped if s.partial]
+        unread = [
+            cell(f"{s.subject}: {s.reason}")
+            for s in r.skipped
+            if s.partial or s.subject == OUT_OF_SCOPE  # shown in full: it happens once
+        ]
         notes = len(r.skipped) - len(unread)
         skipped = "\n".join([*unread, *([f"({notes} note(s))"] if notes else [])]) or "-"
         table.add_row(

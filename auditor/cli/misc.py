@@ -97,6 +97,8 @@ def config_check(config_path: str | None, fmt: str) -> int:
         click.echo(
             f"  team {team.name}: namespaces {list(team.namespaces)}; sources {len(team.sources)}; allowed parents: {parents}"
         )
+    if settings.ambient_exceptions:
+        click.echo(f"  mesh ambient exceptions: {', '.join(settings.ambient_exceptions)}")
     return EXIT_OK
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from auditor import __version__
-from auditor.catalog import CHECKS
+from auditor.catalog import CHECKS, upstream
 from auditor.model import Finding, Severity
 
 SCHEMA_URI = (
@@ -54,7 +54,11 @@ def _rule(rule_id: str) -> dict[str, Any]:
         "name": info.title.replace(" ", ""),
         "shortDescription": {"text": info.title},
         "defaultConfiguration": {"level": _LEVEL[info.severity]},
-        "properties": {"category": str(info.category), "severity": str(info.severity)},
+        "properties": {
+            "category": str(info.category),
+            "severity": str(info.severity),
+            **({"upstream": list(equivalents)} if (equivalents := upstream(rule_id)) else {}),
+        },
     }
 
 

@@ -29,7 +29,7 @@ from auditor.redact import ambiguous_userinfo, mask_url
 
 TOP_KEYS = {
     "database", "clusters", "git", "limits", "repositories", "teams", "kinds",
-    "normalize", "ignore", "checks", "schedule", "serve", "notify",
+    "normalize", "ignore", "checks", "schedule", "serve", "notify", "mesh",
 }  # fmt: skip
 
 
@@ -53,6 +53,8 @@ def parse_settings(root: ConfigReader, *, path: Path, environ: Mapping[str, str]
     checks.check_keys({"disable", "severity"})
     serve = root.child("serve")
     serve.check_keys({"listen", "leases"})
+    mesh = root.child("mesh")
+    mesh.check_keys({"ambient_exceptions"})
     cache_dir = environ.get("AUDITOR_GIT_CACHE") or git.get(
         "cache_dir", str, "~/.cache/auditor/git"
     )
@@ -76,10 +78,23 @@ def parse_settings(root: ConfigReader, *, path: Path, environ: Mapping[str, str]
         serve_listen=serve.get("listen", str, "0.0.0.0:8080"),
         serve_leases=serve.get("leases", bool, True),
         slack=_slack(root.child("notify")),
+        ambient_exceptions=_ambient_exceptions(mesh),
         environ=dict(environ),
     )
     _cross_check(root, settings)
     return settings
+
+
+def _ambient_exceptions(reader: ConfigReader) -> tuple[str, ...]:
+    """``namespace/name`` globs (``namespace/*`` for a whole namespace)."""
+    patterns = tuple(reader.str_list("ambient_exceptions"))
+    for pattern in patterns:
+        namespace, sep, name = pattern.partition("/")
+        if not sep or not namespace or not name or "/" in name:
+            raise reader.error(
+                "ambient_exceptions", f"expected namespace/name globs, got {pattern!r}"
+            )
+    return patterns
 
 
 def _positive(reader: ConfigReader, key: str, default: int) -> int:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from auditor.model import AuditRun
+from auditor.store import out_of_scope
 from auditor.store.lifecycle import (
     CoverageIndex,
     Known,
@@ -62,6 +63,7 @@ def record(session: Session, run: AuditRun, scope: RunScope) -> RecordResult:
     events = [_event(i, EventType.OPENED, run.id, at, seen[i]) for i in seen if i in new_ids]
     events += _apply_seen(session, seen, known, new_ids, run_id=run.id, at=at)
     events += _apply_absent(session, seen, known, scope, CoverageIndex.of(run.coverage), run.id, at)
+    events += out_of_scope.resolve(session, scope, run_id=run.id, at=at)
     _insert_events(session, events)
     _finish_run(session, run.id, len(seen), events)
     return RecordResult(run_id=run.id, events=tuple(events))

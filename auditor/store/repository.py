@@ -130,6 +130,16 @@ class Store:
         with self._session("claiming a scheduled run", write=True) as session:
             return recorder.claim(session, schedule_key, scheduled_for, now or datetime.now(UTC))
 
+    def open_counts(self) -> list[tuple[str | None, str, str, int]]:
+        """Open findings counted by (team, category, severity) (the worker's metrics)."""
+        with self._session("counting open findings") as session:
+            return queries.open_counts(session)
+
+    def ping(self) -> None:
+        """One round trip to the database (the worker's readiness); StoreError when it fails."""
+        with self._session("checking the database") as session:
+            session.execute(text("SELECT 1"))
+
     @contextmanager
     def _session(self, action: str, *, write: bool = False) -> Iterator[Session]:
         try:

@@ -60,6 +60,10 @@ def in_finding_order(finding: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+OUT_OF_SCOPE = "out of scope"
+"""Resolution of findings whose cluster or team left the config (``store/out_of_scope.py``)."""
+
+
 class FindingStatus(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"
@@ -78,11 +82,15 @@ class RunScope:
 
     ``teams`` None means every team (and findings with no team); ``disabled_checks`` are the
     checks the config turned off, whose findings the run neither raises nor resolves.
+    ``configured_clusters``/``configured_teams`` (None: unknown) are every cluster and team the
+    config names: open findings of any other cluster or team are resolved as out of scope.
     """
 
     clusters: frozenset[str]
     teams: frozenset[str] | None = None
     disabled_checks: frozenset[str] = frozenset()
+    configured_clusters: frozenset[str] | None = None
+    configured_teams: frozenset[str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -355,6 +355,22 @@ def test_prune_failure_after_the_run_is_stored_is_a_warning(
     assert len(json.loads(out)["runs"]) == 1
 
 
+def _wait_for_handlers(pid: int, timeout: float = 60.0) -> None:
+    """Wait until the process catches SIGTERM (the auditor's handlers are installed together),
+    however slow the interpreter start is on a loaded machine."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = Path(f"/proc/{pid}/status").read_text()
+        caught = int(
+            next(line for line in status.splitlines() if line.startswith("SigCgt:")).split()[1], 16
+        )
+        if caught & (1 << (signal.SIGTERM - 1)):
+            time.sleep(0.2)  # into the blocking read of stdin
+            return
+        time.sleep(0.05)
+    raise AssertionError("the auditor never installed its signal handlers")
+
+
 @pytest.mark.parametrize(("signum", "expected"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signals_exit_130_and_143(tmp_path: Path, signum: int, expected: int) -> None:
     process = subprocess.Popen(
@@ -364,7 +380,7 @@ def test_signals_exit_130_and_143(tmp_path: Path, signum: int, expected: int) ->
         stderr=subprocess.PIPE,
         cwd=tmp_path,
     )
-    time.sleep(1.5)  # the interpreter is up and the command blocks reading stdin
+    _wait_for_handlers(process.pid)
     process.send_signal(signum)
     _, err = process.communicate(timeout=30)
     assert process.returncode == expected, err

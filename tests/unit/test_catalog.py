@@ -44,4 +44,3 @@ def test_conformance_checks_use_non_attachment_categories() -> None:
     assert catalog.info("PDA-HN-007").category == "hostname"
     assert catalog.info("PDA-PA-001").category == "dangling-reference"
     assert catalog.info("PDA-RT-010").category == "unauthorized-attachment"
-    assert GroupKind("", "Service") in catalog.inputs("PDA-PA-001")

@@ -45,6 +45,7 @@ def test_example_config_is_valid_and_covers_every_section() -> None:
     assert settings.database.retention_seconds == 180 * 86400
     assert settings.slack is not None and settings.slack.digest_threshold == 10
     assert settings.normalize.ignore[0].managers == ("argo-rollouts",)
+    assert settings.ambient_exceptions == ("legacy/batch-*",)
 
 
 def test_defaults_of_a_minimal_config(tmp_path: Path) -> None:
@@ -143,6 +144,11 @@ def test_env_overrides_database_url_and_git_cache(tmp_path: Path) -> None:
         ("git: {timeout: true}\n", "git.timeout: expected a duration"),
         ("git: {timeout: -5}\n", "git.timeout: expected a duration like"),
         ("schedule: {interval: 0s}\n", "schedule.interval: expected a positive duration"),
+        (
+            "mesh: {ambient_exceptions: [legacy]}\n",
+            "mesh.ambient_exceptions: expected namespace/name",
+        ),
+        ("mesh: {exceptions: []}\n", "mesh.exceptions"),
         # issue 8: one duration parser, bare numbers refused, bounded at 100 years
         ("database: {retention: 100}\n", "database.retention: expected a duration like"),
         ("git: {timeout: 120}\n", "git.timeout: expected a duration like 90s"),

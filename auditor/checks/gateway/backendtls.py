@@ -1,11 +1,7 @@
-"""BackendTLSPolicy (standard since v1.4): PA-001 for its targets, BT-001 conflicts, BT-002 invalid
-CA configuration. Its ``validation.caCertificateRefs`` are judged with the other certificate
-references in ``grants`` (BE-003 ``InvalidCACertificateRef`` / ``InvalidKind``).
-
-- PA-001 (``ref`` = the target, with ``sectionName`` when set; reason null): a ``targetRefs``
-  entry names an object that does not exist (kind read), or a ``sectionName`` that is not a port
-  name of the Service (MESH_SEMANTICS PA-001 reading; targetRefs are local, GATEWAY_SEMANTICS
-  §3.1).
+"""BackendTLSPolicy (standard since v1.4): BT-001 conflicts, BT-002 invalid CA configuration. Its
+``validation.caCertificateRefs`` are judged with the other certificate references in ``grants``
+(BE-003 ``InvalidCACertificateRef`` / ``InvalidKind``); targets that name nothing are PA-001 of the
+policy-attachment check (``checks/mesh/attachment``), which covers every Gateway API policy kind.
 - BT-001 (``Accepted=False``, ``Conflicted``; ``ref`` = the contested target): two policies target
   the same object and the same ``sectionName`` (or both none). The older policy wins
   (creationTimestamp, then namespace/name: BackendTLSPolicySpec.targetRefs godoc, GEP-713); every
@@ -25,12 +21,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from auditor.catalog import BT_001, BT_002, PA_001
+from auditor.catalog import BT_001, BT_002
 from auditor.checks.common.fields import as_list, as_map, as_str, path, spec
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import created
-from auditor.kinds import SERVICE
-from auditor.model import Finding, KubeObject, Ref, ResourceKey
+from auditor.model import Finding, KubeObject, Ref
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +37,6 @@ def backend_tls_findings(ctx: Context) -> Iterator[Finding | None]:
     for policy in ctx.index.backend_tls_policies:
         problems = _problems(policy)
         for target in _targets(policy):
-            yield _dangling(ctx, policy, target)
             if not problems:
                 claims.setdefault(target, []).append(policy)
         if problems:
@@ -82,32 +76,6 @@ def _describe(target: Ref) -> str:
     kind = target.kind if not target.group else f"{target.group}/{target.kind}"
     section = f" (sectionName {target.section_name})" if target.section_name else ""
     return f"{kind} {target.namespace}/{target.name}{section}"
-
-
-def _dangling(ctx: Context, policy: KubeObject, target: Ref) -> Finding | None:
-    obj = ctx.index.state.objects.get(_key(target))
-    if obj is None:
-        if not ctx.index.observed(_key(target).group_kind):
-            return None
-        why = "it does not exist"
-    elif target.section_name and _key(target).group_kind == SERVICE:
-        ports = {as_str(as_map(p).get("name")) for p in as_list(spec(obj.body).get("ports"))}
-        if target.section_name in ports:
-            return None
-        why = f"the Service has no port named {target.section_name}"
-    else:
-        return None
-    return ctx.finding(
-        PA_001,
-        policy,
-        f"{policy.key} targets {_describe(target)}, but {why}: the policy applies to nothing "
-        f"there and no controller reports status for it.",
-        ref=target,
-    )
-
-
-def _key(target: Ref) -> ResourceKey:
-    return ResourceKey(target.group, target.kind, target.namespace, target.name)
 
 
 def _conflicted(ctx: Context, loser: KubeObject, winner: KubeObject, target: Ref) -> Finding | None:

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from auditor.checks.common.fields import as_int, as_list, as_map, as_str, path, spec
+from auditor.checks.common.selectors import selector_matches
 from auditor.checks.gateway.index import (
     GATEWAY,
     METADATA_NAME,
@@ -35,7 +36,6 @@ from auditor.checks.gateway.listeners import (
     namespace_allowed,
     route_hostnames,
     selector_keys,
-    selector_matches,
 )
 from auditor.checks.gateway.refs import (
     ParentRef,
