@@ -405,6 +405,29 @@ CHECKS: dict[str, CheckInfo] = {
 }
 
 
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.DRIFT: "drift",
+    Category.UNAUTHORIZED_ATTACHMENT: "unauthorized attachment",
+    Category.MISSING_REFERENCEGRANT: "missing ReferenceGrant",
+    Category.DANGLING_REFERENCE: "dangling reference",
+    Category.HOSTNAME: "hostname conflict",
+    Category.TENANCY: "tenancy violation",
+    Category.REFERENCEGRANT_HYGIENE: "ReferenceGrant hygiene",
+    Category.MESH_SECURITY: "mesh security",
+    Category.STATUS: "controller status",
+    Category.SOURCE: "source problem",
+}
+"""Each category in words, for people (the audit table, Slack messages)."""
+
+
+def category_label(category: str) -> str:
+    """``missing-referencegrant`` -> ``missing ReferenceGrant``; an unknown value as given."""
+    try:
+        return CATEGORY_LABELS[Category(category)]
+    except ValueError:
+        return category
+
+
 _UPSTREAM: dict[str, tuple[str, ...]] = {
     AZ_001: ("IST0127", "KIA0004"),
     AZ_002: ("IST0171 TargetNotFound",),

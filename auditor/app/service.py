@@ -29,6 +29,8 @@ def audit_and_store(
     ``database.retention``.
 
     The database is opened before any source is read: a database error means nothing was audited.
+    When ``notify.slack`` is configured, the run's notifications are queued in the outbox in the
+    same transaction (``auditor.app.notifying``); delivering them is the caller's next step.
     Retention runs after the run is committed, so its failure is a warning and the run (and its
     exit code) stands.
     """
@@ -45,7 +47,11 @@ def record_audit(
 ) -> tuple[AuditRun, RecordResult]:
     """Run one audit on an open store, record it and apply ``database.retention``."""
     run = run_audit(settings, request=request, run_id=run_id)
-    recorded = store.record_run(run, scope=run_scope(settings, request))
+    from auditor.app.notifying import outbox_planner
+
+    recorded = store.record_run(
+        run, scope=run_scope(settings, request), outbox=outbox_planner(settings)
+    )
     retention = settings.database.retention_seconds
     if retention:
         started = datetime.fromisoformat(run.started_at)

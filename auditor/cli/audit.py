@@ -24,7 +24,7 @@ from auditor.cli.common import (
 )
 from auditor.cli.output import emit
 from auditor.config import Settings
-from auditor.errors import UsageError
+from auditor.errors import AuditorError, UsageError
 from auditor.findings import at_or_above
 from auditor.model import AuditRun, Finding, Severity
 from auditor.store.types import EventType, RecordResult
@@ -108,6 +108,25 @@ def lifecycle_summary(run: AuditRun, recorded: RecordResult | None) -> str:
     return f"{head}; history: {counts}"
 
 
+def notify(settings: Settings, url: str) -> None:
+    """Deliver the outbox after a stored audit; problems are warnings, never the exit code."""
+    from auditor.app.notifying import build_notifier, deliver_pending
+    from auditor.store import Store
+
+    notifier, problem = build_notifier(settings)
+    if problem:
+        click.echo(f"warning: {problem}", err=True)
+    if notifier is None:
+        return
+    try:
+        with Store.open(url, auto_migrate=settings.database.auto_migrate) as store:
+            report = deliver_pending(store, notifier, now=datetime.now(UTC))
+    except AuditorError as e:  # the run is recorded; its messages wait in the outbox
+        click.echo(f"warning: notifications not delivered: {e}", err=True)
+        return
+    click.echo(report.summary(), err=True)
+
+
 @click.command("audit")
 @config_option
 @db_option
@@ -129,7 +148,11 @@ def lifecycle_summary(run: AuditRun, recorded: RecordResult | None) -> str:
     "--allow-partial", is_flag=True, help="Judge a partial run by its findings (no exit 3)."
 )
 @click.option("--no-store", is_flag=True, help="Do not open or write the database.")
-@click.option("--no-notify", is_flag=True, help="Do not send notifications.")
+@click.option(
+    "--no-notify",
+    is_flag=True,
+    help="Do not deliver notifications now (they stay queued in the outbox for the next run).",
+)
 def audit_command(
     config_path: str | None,
     db_url: str | None,
@@ -149,9 +172,11 @@ def audit_command(
     Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage/config/database/internal
     error, 3 the run was partial (a source could not be read) unless --allow-partial; 130 on
     SIGINT, 143 on SIGTERM.
+
+    With notify.slack configured, the run's Slack messages are queued with it and delivered
+    right after (unless --no-notify); a Slack problem is a warning and never changes the exit code.
     """
     setup_logging(verbose, log_format)
-    del no_notify  # notifications are not wired into one-off audits yet (see README)
     settings = load_settings(config_path)
     request = _selected(settings, teams, clusters)
     selected_clusters = sorted(request.clusters or (c.name for c in settings.clusters))
@@ -163,6 +188,8 @@ def audit_command(
     url = None if no_store else resolve_database_url(config_path, db_url)
     run, recorded = audit_and_store(settings, request, url)
     click.echo(lifecycle_summary(run, recorded), err=True)
+    if url is not None and not no_notify:
+        notify(settings, url)
     emit(fmt=fmt, findings=run.findings, run=run.run_dict(), skipped=run.skipped)
     return exit_code(
         run.findings, partial=run.status == "partial", fail_on=fail_on, allow_partial=allow_partial

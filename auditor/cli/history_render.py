@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from auditor.cli.common import cell, console
 from auditor.model import Severity
+from auditor.render.csvfile import findings_csv
+from auditor.render.labels import object_label
 from auditor.store.types import OUT_OF_SCOPE, RunRecord, StoredFinding, TeamStats, iso
-from auditor.textsafe import csv_safe, terminal_safe
 
 SEVERITIES = [str(s) for s in Severity]
-CSV_COLUMNS = (
-    "id", "status", "severity", "check", "category", "team", "cluster", "object", "message",
-    "first_seen", "last_seen", "resolved_at",
-)  # fmt: skip
 
 
 def human(seconds: float | None) -> str:
@@ -35,31 +30,8 @@ def human(seconds: float | None) -> str:
     return f"{total}s"
 
 
-def object_label(finding: dict[str, Any]) -> str:
-    obj = finding.get("object")
-    if not obj:
-        origin = finding.get("origin") or {}
-        return f"{origin.get('path', '-')}:{origin.get('line')}" if origin else "-"
-    where = f"{obj['namespace']}/{obj['name']}" if obj.get("namespace") else obj["name"]
-    return f"{obj['kind']} {where}"
-
-
 def to_csv(found: Sequence[StoredFinding]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for stored in found:
-        row = stored.as_dict()
-        row["object"] = object_label(row)
-        writer.writerow([_csv_cell(row.get(c)) for c in CSV_COLUMNS])
-    return buffer.getvalue()
-
-
-def _csv_cell(value: Any) -> Any:
-    """A CSV cell: control characters visible (CSV is read in terminals too), no formula."""
-    if value is None:
-        return ""
-    return csv_safe(terminal_safe(value) if isinstance(value, str) else value)
+    return findings_csv([stored.as_dict() for stored in found])
 
 
 def show(renderable: Any) -> None:
@@ -171,7 +143,7 @@ def runs_table(records: Sequence[RunRecord]) -> None:
         unread = [
             cell(f"{s.subject}: {s.reason}")
             for s in r.skipped
-            if s.partial or s.subject == OUT_OF_SCOPE  # shown in full: it happens once
+            if s.partial or s.subject in (OUT_OF_SCOPE, "notify")  # shown in full
         ]
         notes = len(r.skipped) - len(unread)
         skipped = "\n".join([*unread, *([f"({notes} note(s))"] if notes else [])]) or "-"

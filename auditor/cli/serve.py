@@ -24,20 +24,19 @@ from auditor.cli.common import (
 )
 from auditor.config import Settings
 from auditor.model import AuditRun
+from auditor.redact import mask_secrets_in
+from auditor.textsafe import terminal_safe
 
 if TYPE_CHECKING:
     from auditor.scheduler.worker import Deliver
 
 
 def notification_delivery(settings: Settings) -> Deliver | None:
-    """The outbox drain run after every tick.
+    """The outbox drain run after every tick: ``deliver_pending`` with the configured notifier
+    (None when ``notify.slack`` has no usable token or webhook; a warning names the variable)."""
+    from auditor.app.notifying import deliverer
 
-    TODO(lead): wire ``auditor.app.notifying.deliver_pending(store, notifier, now=now)`` with
-    the notifier built from ``settings`` once the notify work is on main; until then ticks record
-    their notifications in nothing and deliver nothing.
-    """
-    del settings
-    return None
+    return deliverer(settings)
 
 
 @contextmanager
@@ -160,7 +159,9 @@ def serve_command(
             for tick in ticks:
                 run = tick.run
                 status = f"run {run.id[:12]} {run.status}" if run else f"failed: {tick.error}"
-                click.echo(f"cluster {tick.cluster}: {status}", err=True)
+                click.echo(
+                    terminal_safe(mask_secrets_in(f"cluster {tick.cluster}: {status}")), err=True
+                )
 
             def judge(run: AuditRun) -> int:
                 return exit_code(

@@ -6,13 +6,16 @@ Timestamps are timezone-aware UTC ``datetime`` values; ``iso()`` renders them wi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from auditor.model import Skipped
+from auditor.model import DeltaType, FindingDelta, OutboxMessage, Skipped
+
+OutboxPlanner = Callable[[Sequence[FindingDelta]], Sequence[OutboxMessage]]
+"""Turns a run's events into the notifications to store with it (``auditor.notify.plan``)."""
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -69,11 +72,8 @@ class FindingStatus(StrEnum):
     RESOLVED = "resolved"
 
 
-class EventType(StrEnum):
-    OPENED = "opened"
-    CHANGED = "changed"
-    RESOLVED = "resolved"
-    REOPENED = "reopened"
+EventType = DeltaType
+"""The history's event types are the notifier's delta types (one enum, in ``auditor.model``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

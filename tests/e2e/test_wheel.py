@@ -108,7 +108,7 @@ def test_demo_upgrade_and_stored_audit_from_outside_the_checkout(
     db = f"sqlite:///{work / 'history.db'}"
     upgraded = _run(auditor, "db", "upgrade", "--db", db, cwd=work)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "0001" in upgraded.stdout + upgraded.stderr
+    assert "0002" in upgraded.stdout + upgraded.stderr
 
     remote = GitRemote.create(tmp_path / "repo")
     remote.commit({"prod/web.yaml": ROUTE})
