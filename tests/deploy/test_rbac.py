@@ -67,6 +67,7 @@ KNOWN_PLURALS: dict[GroupKind, str] = {
     GroupKind("apiextensions.k8s.io", "CustomResourceDefinition"): "customresourcedefinitions",
     GroupKind("gateway.networking.x-k8s.io", "XListenerSet"): "xlistenersets",  # v1.3-v1.4 CRDs
     GroupKind("gateway.networking.x-k8s.io", "XBackend"): "xbackends",
+    GroupKind("inference.networking.k8s.io", "InferencePool"): "inferencepools",
     WIDGET: "widgets",
 }
 
