@@ -402,6 +402,9 @@ class FindingDelta:
     run_id: str
     at: str  # ISO 8601 UTC
     finding: Mapping[str, Any]
+    announced_in: tuple[tuple[str | None, str], ...] = ()
+    """(team, channel) pairs where this finding already has a message (sent or queued): its
+    later events go to those threads, whatever the config routes to now."""
 
     @property
     def team(self) -> str | None:

@@ -1,7 +1,7 @@
 """``auditor serve`` drains the outbox after its ticks, and the findings of a team that leaves the
 config are said to be resolved "out of scope" in Slack once (issue 9, 4b), through the real
-slack-sdk. (They are routed by the config as it is now: the removed team's channel is gone, so
-the resolution goes to ``notify.slack.default_channel``.)"""
+slack-sdk. The resolution goes to the thread of the finding's original message in the team's
+channel, although the config no longer names that team or its channel."""
 
 from __future__ import annotations
 
@@ -55,6 +55,18 @@ def test_a_team_removed_from_the_config_is_resolved_out_of_scope_in_slack_once(
         said = out_of_scope()
         assert ids and ids <= said.keys(), "every payments finding is said to be out of scope"
 
+        resolutions = [
+            r
+            for r in state.accepted
+            if "out of scope: team payments is no longer configured" in r.text_and_blocks
+        ]
+        assert "C-payments-alerts" in {r.body["channel"] for r in resolutions}
+        replies = [r for r in resolutions if r.method == "chat.postMessage"]
+        assert replies and all(r.body.get("thread_ts") for r in replies), (
+            "replies in the original threads, not new messages routed by the current config"
+        )
+        updated = {(r.body["channel"], r.body["ts"]) for r in state.calls("chat.update")}
+        assert {(r.body["channel"], r.body["thread_ts"]) for r in replies} <= updated
         once()
         assert out_of_scope() == said, "said once"
         capsys.readouterr()
