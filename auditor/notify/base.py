@@ -3,7 +3,9 @@
 ``DeliveryError`` carries a machine reason (a Slack error code, ``http_500``, ``timeout``, …)
 and whether retrying can help: transient failures stay in the outbox with backoff, permanent
 ones stop retrying. ``stops_drain`` marks failures of the credential itself (every further
-message would fail the same way), so the sender stops until the next drain.
+message would fail the same way) and an unreachable Slack (``timeout``, ``connection_error``:
+each further attempt would cost client timeouts and block the audit or the tick), so the sender
+stops until the next drain.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ TOKEN_ERRORS = frozenset(
 )
 """Errors of the credential: permanent, and every other message would fail the same way."""
 
+UNREACHABLE_ERRORS = frozenset({"timeout", "connection_error"})
+"""Transport failures: transient, but the next message would wait out the same timeouts."""
+
 PERMANENT_ERRORS = TOKEN_ERRORS | frozenset(
     {
         "channel_not_found",
@@ -61,7 +66,7 @@ class DeliveryError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.permanent = reason in PERMANENT_ERRORS if permanent is None else permanent
-        self.stops_drain = reason in TOKEN_ERRORS
+        self.stops_drain = reason in TOKEN_ERRORS or reason in UNREACHABLE_ERRORS
 
 
 @dataclass(frozen=True, slots=True)

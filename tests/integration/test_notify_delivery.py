@@ -401,6 +401,35 @@ def test_a_slack_timeout_is_transient(
     assert report.failed == {("payments", "timeout"): 1} and report.depth == 1
 
 
+def test_an_unreachable_slack_stops_the_drain_after_one_attempt(store: Store) -> None:
+    """QA: every attempt at an unreachable Slack costs up to two client timeouts (15 s each);
+    trying each of N pending rows in turn blocked an audit (or a serve tick) for N times that.
+    The first transport failure ends the pass; the other rows wait, untouched, for the next."""
+    notifier = SlackNotifier("xoxb-x", base_url=f"http://127.0.0.1:{_free_port()}/api")
+    record(store, "r1", 1, [finding("checkout"), finding("cart"), finding("pay")])
+    report = deliver_pending(store, notifier, now=T0)
+    assert report.failed == {("payments", "connection_error"): 1} and report.depth == 3
+    assert [f.reason for f in report.failures] == ["connection_error"]
+
+
+def test_a_slack_timeout_stops_the_drain(
+    store: Store, slack: tuple[SlackNotifier, SlackState], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.notify import slack as slack_module
+
+    _, state = slack
+    monkeypatch.setattr(slack_module, "TIMEOUT_SECONDS", 0.5)
+    state.hold()
+    record(store, "r1", 1, [finding("checkout"), finding("cart"), finding("pay")])
+    report = deliver_pending(store, SlackNotifier(state.token, base_url=state.base_url), now=T0)
+    assert report.failed == {("payments", "timeout"): 1} and report.depth == 3
+    state.release()
+    later = deliver_pending(
+        store, SlackNotifier(state.token, base_url=state.base_url), now=T0 + timedelta(hours=2)
+    )
+    assert later.sent == {"payments": 3} and later.depth == 0, "nothing lost"
+
+
 @pytest.mark.parametrize(
     ("status", "body", "reason", "pending"),
     [
