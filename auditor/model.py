@@ -294,6 +294,8 @@ class TeamPolicy:
     cluster_scoped: bool = False
     allowed_parents: tuple[AllowedParent, ...] | None = None
     hostnames: tuple[str, ...] = ()
+    gateway_classes: tuple[str, ...] | None = None
+    """GatewayClass names the team's own Gateways may use (PDA-TN-006); None = any."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -219,6 +219,12 @@ def audit_command(
     metavar="LABEL",
     help="Without --config: the Namespace label naming the owning team.",
 )
+@click.option(
+    "--assume-namespace-labels",
+    is_flag=True,
+    help="Judge label Selectors for Namespaces missing from the input as if they had only the "
+    "kubernetes.io/metadata.name label (default: no verdict, noted in run.skipped).",
+)
 def analyze_command(
     paths: tuple[str, ...],
     config_path: str | None,
@@ -228,6 +234,7 @@ def analyze_command(
     fmt: str,
     fail_on: str,
     allow_partial: bool,
+    assume_namespace_labels: bool,
     team_label: str,
 ) -> int:
     """Policy checks on manifest files/dirs (recursively; - for stdin) taken as one cluster state.
@@ -248,6 +255,7 @@ def analyze_command(
         severities=dict(settings.severity_overrides) if settings else None,
         max_file_bytes=settings.max_file_bytes if settings else 5 * 1024 * 1024,
         max_yaml_nodes=settings.max_yaml_nodes if settings else 1_000_000,
+        assume_namespace_labels=assume_namespace_labels,
         team_label=team_label,
         ambient_exceptions=settings.ambient_exceptions if settings else (),
         now=datetime.now(UTC),
@@ -258,7 +266,7 @@ def analyze_command(
     emit(
         fmt=fmt,
         findings=result.findings,
-        run=None,
+        run=result.run_dict(),
         skipped=[s for s in result.skipped if not s.partial] if fmt == "table" else [],
     )
     return exit_code(
