@@ -211,6 +211,9 @@ def test_console_notifier_prints_posts_updates_and_replies() -> None:
         ("account_inactive", True, True),
         ("http_500", False, False),
         ("internal_error", False, False),
+        ("timeout", False, True),
+        ("connection_error", False, True),
+        ("ratelimited", False, True),
     ],
 )
 def test_error_classes(reason: str, permanent: bool, stops: bool) -> None:
