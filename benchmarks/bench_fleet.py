@@ -52,6 +52,13 @@ ISTIO_RESOURCES = (
 # -- writing the fleet ----------------------------------------------------------------------------
 
 
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Like ``kubectl -o yaml``: shared values are written out, never as anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def _crds() -> list[dict[str, Any]]:
     from tests.k8s_emulator import load_crd_bundle
 
@@ -65,14 +72,15 @@ def write_fleet(size: int, root: Path) -> dict[str, Any]:
     fleet = fleet_gen.generate(size)
     remote = GitRemote.create(root / "git")
     files = {
-        path: yaml.safe_dump_all(docs, sort_keys=False) for path, docs in sorted(fleet.git.items())
+        path: yaml.dump_all(docs, Dumper=_Dumper, sort_keys=False)
+        for path, docs in sorted(fleet.git.items())
     }
     remote.commit(files, message="fleet")
     items = [*_crds(), *fleet.live]
     (root / "snapshot.json").write_text(fleet_gen.json_text(items))
     (root / "live.json").write_text(json.dumps(fleet.live))
     with (root / "snapshot.yaml").open("w") as fh:
-        yaml.dump(fleet_gen.as_list(items), fh, Dumper=yaml.CSafeDumper, sort_keys=False)
+        yaml.dump(fleet_gen.as_list(items), fh, Dumper=_Dumper, sort_keys=False)
     teams = [
         {
             "name": team,

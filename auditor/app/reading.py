@@ -144,7 +144,12 @@ def read_live(
     snapshot = override or cluster.snapshot
     try:
         if snapshot is not None:
-            live = load_snapshot(snapshot, cluster=cluster.name, max_nodes=settings.max_yaml_nodes)
+            live = load_snapshot(
+                snapshot,
+                cluster=cluster.name,
+                max_nodes=settings.max_yaml_nodes,
+                max_bytes=settings.max_snapshot_bytes,
+            )
         else:
             live = read_cluster(
                 name=cluster.name,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from auditor.app import AuditRequest, run_audit
+from auditor.app import AuditRequest, clusters_read_nothing, run_audit
 from auditor.config import Settings
 from auditor.model import AuditRun
 from auditor.store.types import RecordResult
@@ -20,6 +20,8 @@ def audit_and_store(
     ``database.retention``.
 
     The database is opened before any source is read: a database error means nothing was audited.
+    A run that could read nothing of any of its clusters is a failed run and is not recorded (it
+    would read as a run of zero findings); the caller still reports it (exit 3).
     """
     from auditor.store import RunScope, Store
 
@@ -27,8 +29,11 @@ def audit_and_store(
         return run_audit(settings, request=request), None
     with Store.open(db_url, auto_migrate=settings.database.auto_migrate) as store:
         run = run_audit(settings, request=request)
+        clusters = request.clusters or frozenset(c.name for c in settings.clusters)
+        if clusters <= clusters_read_nothing(run, clusters):
+            return run, None  # a failed run: never a stored run of zero findings
         scope = RunScope(
-            clusters=request.clusters or frozenset(c.name for c in settings.clusters),
+            clusters=clusters,
             teams=request.teams,
             disabled_checks=settings.disabled_checks,
         )

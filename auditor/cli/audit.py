@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from auditor.app import AuditRequest
+from auditor import defaults
+from auditor.app import NOTHING_READ, AuditRequest
 from auditor.app.analyze import analyze
 from auditor.app.service import audit_and_store
 from auditor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL
@@ -101,6 +102,9 @@ def _selected(settings: Settings, teams: Sequence[str], clusters: Sequence[str])
 def lifecycle_summary(run: AuditRun, recorded: RecordResult | None) -> str:
     """One line for stderr: the run's status and what it did to the history."""
     head = f"run {run.id[:12]} {run.status}: {len(run.findings)} finding(s)"
+    unread = [s.subject for s in run.skipped if s.reason.startswith(f"{NOTHING_READ}: ")]
+    if unread:
+        head += f"; {NOTHING_READ} of {', '.join(unread)}"
     if recorded is None:
         return head + " (not stored)"
     counts = ", ".join(f"{recorded.count(t)} {t}" for t in EventType)
@@ -207,8 +211,9 @@ def analyze_command(
         teams=settings.team_policies() if settings else (),
         disabled=settings.disabled_checks if settings else frozenset(),
         severities=dict(settings.severity_overrides) if settings else None,
-        max_file_bytes=settings.max_file_bytes if settings else 5 * 1024 * 1024,
-        max_yaml_nodes=settings.max_yaml_nodes if settings else 1_000_000,
+        max_file_bytes=settings.max_file_bytes if settings else defaults.MAX_FILE_BYTES,
+        max_yaml_nodes=settings.max_yaml_nodes if settings else defaults.MAX_YAML_NODES,
+        max_crd_bytes=settings.max_snapshot_bytes if settings else defaults.MAX_SNAPSHOT_BYTES,
         now=datetime.now(UTC),
     )
     for note in result.skipped:

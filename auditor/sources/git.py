@@ -29,6 +29,7 @@ from pathlib import Path
 import git
 
 from auditor import kinds
+from auditor.defaults import MAX_FILE_BYTES, MAX_YAML_NODES
 from auditor.errors import GitError
 from auditor.model import GroupKind
 from auditor.sources import kustomize, tree
@@ -110,8 +111,8 @@ class GitSource:
         patterns: Sequence[str],
         default_namespace: str | None,
         cluster_scoped: Collection[GroupKind] = kinds.CLUSTER_SCOPED,
-        max_file_bytes: int = 5242880,
-        max_yaml_nodes: int = 1_000_000,
+        max_file_bytes: int = MAX_FILE_BYTES,
+        max_yaml_nodes: int = MAX_YAML_NODES,
     ) -> GitRead:
         """Read the manifests that ``patterns`` select from ``commit`` (see ``sources/tree.py``)."""
         settings = ReadSettings(

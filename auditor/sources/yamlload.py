@@ -30,6 +30,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from auditor.catalog import SRC_001, SRC_002
+from auditor.defaults import MAX_YAML_NODES, YAML_NODES_KEY
 from auditor.sources.yamlguard import MAX_DEPTH, expanded_size, too_deep, unshare
 
 __all__ = ["INVALID_YAML", "MAX_DEPTH", "OVER_LIMITS", "Document", "Problem", "load_documents"]
@@ -164,7 +165,7 @@ class _Result:
 
 
 def load_documents(
-    text: str, *, path: str, max_nodes: int = 1_000_000
+    text: str, *, path: str, max_nodes: int = MAX_YAML_NODES
 ) -> tuple[list[Document], list[Problem], int]:
     """Parse ``text`` (multi-document YAML or JSON) into Kubernetes objects.
 
@@ -238,7 +239,10 @@ def _load_node(
         result.problem(OVER_LIMITS, line, "document refused: recursive YAML alias")
         return
     if expanded > max_nodes and expanded > unique:
-        what = f"document refused: its aliases expand past the limit of {max_nodes} YAML nodes"
+        what = (
+            f"document refused: its aliases expand past the limit of {max_nodes} YAML nodes"
+            f" (raise {YAML_NODES_KEY} if this is intended)"
+        )
         result.problem(OVER_LIMITS, line, what)
         return
     try:
