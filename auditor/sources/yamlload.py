@@ -67,7 +67,20 @@ class Problem:
 
 
 class _Loader(_SafeLoader):
-    """Safe YAML 1.1 loading with JSON-compatible results."""
+    """Safe YAML 1.1 loading with JSON-compatible results.
+
+    ``aliased`` records whether the document just constructed reached a node twice: that is
+    exactly what an alias (or a merge key) does, so the expansion guard runs only then. (Looking
+    for ``&`` in the text turned the guard on for every CRD, whose CEL rules contain ``&&``.)
+    """
+
+    aliased = False
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            self.aliased = True
+            return self.constructed_objects[node]
+        return super().construct_object(node, deep=deep)
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         _refuse_duplicate_keys(node)
@@ -212,9 +225,6 @@ def _skip_space(text: str, index: int) -> int:
 
 def _load_yaml(text: str, result: _Result, max_nodes: int) -> None:
     loader = _Loader(text)
-    # An alias needs an anchor (``&name``): without one no node is shared and the expansion
-    # guard has nothing to count, so the common case skips it.
-    guard = "&" in text
     try:
         while True:
             try:
@@ -225,34 +235,36 @@ def _load_yaml(text: str, result: _Result, max_nodes: int) -> None:
                 result.problem(INVALID_YAML, _error_line(e, text), f"invalid YAML: {_describe(e)}")
                 return
             if node is not None:
-                _load_node(loader, node, result, max_nodes, guard=guard)
+                _load_node(loader, node, result, max_nodes)
     finally:
         loader.dispose()
 
 
-def _load_node(
-    loader: _Loader, node: Node, result: _Result, max_nodes: int, *, guard: bool
-) -> None:
+def _load_node(loader: _Loader, node: Node, result: _Result, max_nodes: int) -> None:
+    """Construct one document. Construction is memoised per node, so an aliased document costs
+    as much as its text; only when it did reach a node twice is its expansion counted (and
+    refused past ``max_nodes``, or when recursive) before anything walks the shared data."""
     line = node.start_mark.line + 1
-    expanded, unique = expanded_size(node) if guard else (0, 0)
-    if expanded is None:
-        result.problem(OVER_LIMITS, line, "document refused: recursive YAML alias")
-        return
-    if expanded > max_nodes and expanded > unique:
-        what = (
-            f"document refused: its aliases expand past the limit of {max_nodes} YAML nodes"
-            f" (raise {YAML_NODES_KEY} if this is intended)"
-        )
-        result.problem(OVER_LIMITS, line, what)
-        return
+    loader.aliased = False
     try:
         data = loader.construct_document(node)
-        if expanded > unique:
-            data = unshare(data)
     except (yaml.YAMLError, RecursionError, ValueError, KeyError, TypeError, OverflowError) as e:
         _reset(loader)
         result.problem(INVALID_YAML, _error_line(e, None) or line, f"invalid YAML: {_describe(e)}")
         return
+    if loader.aliased:
+        expanded, unique = expanded_size(node)
+        if expanded is None:
+            result.problem(OVER_LIMITS, line, "document refused: recursive YAML alias")
+            return
+        if expanded > max_nodes and expanded > unique:
+            what = (
+                f"document refused: its aliases expand past the limit of {max_nodes} YAML nodes"
+                f" (raise {YAML_NODES_KEY} if this is intended)"
+            )
+            result.problem(OVER_LIMITS, line, what)
+            return
+        data = unshare(data)
     _classify(data, line, node, result)
 
 
