@@ -32,6 +32,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from auditor.catalog import SRC_001, SRC_002
 from auditor.defaults import MAX_YAML_NODES, YAML_NODES_KEY
 from auditor.sources.yamlguard import MAX_DEPTH, expanded_size, too_deep, unshare
+from auditor.sources.yamlsplit import ListSplit, split_list
 
 __all__ = ["INVALID_YAML", "MAX_DEPTH", "OVER_LIMITS", "Document", "Problem", "load_documents"]
 
@@ -223,7 +224,21 @@ def _skip_space(text: str, index: int) -> int:
     return index
 
 
+SPLIT_FROM = 4 * 1024 * 1024
+"""Texts from this size on that hold one ``kind: List`` document are parsed a batch of items at a
+time (:mod:`yamlsplit`): the same objects, lines and Secret scrubbing, without the whole List's
+node tree in memory. Smaller texts, and any text the batches do not explain, take the whole path."""
+
+
 def _load_yaml(text: str, result: _Result, max_nodes: int) -> None:
+    if len(text) >= SPLIT_FROM and (split := split_list(text)) is not None:
+        trial = _Result(path=result.path, documents=[], problems=[])
+        if _load_split(split, trial):
+            result.documents += trial.documents
+            result.problems += trial.problems
+            result.ignored += trial.ignored
+            return
+        logger.debug("%s: List not in kubectl's layout; parsed whole", result.path)
     loader = _Loader(text)
     try:
         while True:
@@ -266,6 +281,48 @@ def _load_node(loader: _Loader, node: Node, result: _Result, max_nodes: int) -> 
             return
         data = unshare(data)
     _classify(data, line, node, result)
+
+
+def _load_split(split: ListSplit, result: _Result) -> bool:
+    """Load a List a batch of items at a time; False (result unusable) at anything unexpected:
+    a parse error, an alias (the guard needs the whole document), a header that is not a List."""
+    header = _single(split.header)
+    if not (_is_object(header) and str(header["kind"]).endswith("List")):
+        return False
+    if header.get("items") != []:
+        return False
+    items: list[Any] = []
+    lines: list[int] = []
+    for batch in split.batches:
+        loader = _Loader(batch.text)
+        try:
+            node = loader.get_single_node()
+            if not isinstance(node, SequenceNode):
+                return False
+            for item in node.value:
+                loader.aliased = False
+                items.append(loader.construct_document(item))
+                lines.append(batch.line + item.start_mark.line)
+                if loader.aliased:
+                    return False
+        except (yaml.YAMLError, RecursionError, ValueError, KeyError, TypeError, OverflowError):
+            return False
+        finally:
+            loader.dispose()
+    header["items"] = items
+    _classify(header, lines[0] if lines else 1, None, result, item_lines=lines)
+    return True
+
+
+def _single(text: str) -> Any:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else loader.construct_document(node)
+    except (yaml.YAMLError, RecursionError, ValueError, KeyError, TypeError, OverflowError):
+        return None
+    finally:
+        loader.dispose()
 
 
 def _reset(loader: _Loader) -> None:
@@ -312,7 +369,9 @@ def _is_object(data: Any) -> bool:
     )
 
 
-def _classify(data: Any, line: int, node: Node | None, result: _Result) -> None:
+def _classify(
+    data: Any, line: int, node: Node | None, result: _Result, item_lines: list[int] | None = None
+) -> None:
     if data is None:
         return
     if not _is_object(data):
@@ -324,14 +383,20 @@ def _classify(data: Any, line: int, node: Node | None, result: _Result) -> None:
         return
     kind: str = data["kind"]
     if kind.endswith("List") and isinstance(data.get("items"), list):
-        _unwrap(data, line, node, result)
+        _unwrap(data, line, node, result, item_lines)
         return
     result.documents.append(Document(body=_scrub_secret(data), line=line))
 
 
-def _unwrap(data: dict[str, Any], line: int, node: Node | None, result: _Result) -> None:
+def _unwrap(
+    data: dict[str, Any],
+    line: int,
+    node: Node | None,
+    result: _Result,
+    item_lines: list[int] | None = None,
+) -> None:
     items: list[Any] = data["items"]
-    lines = _item_lines(node)
+    lines = _item_lines(node) if item_lines is None else item_lines
     if len(lines) != len(items):
         lines = [line] * len(items)
     item_kind = data["kind"][: -len("List")]
