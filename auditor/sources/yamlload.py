@@ -85,6 +85,11 @@ class _Loader(_SafeLoader):
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         _refuse_duplicate_keys(node)
+        pairs = node.value
+        if all(k.tag == _STR_TAG and type(k) is ScalarNode for k, _ in pairs):
+            # The common case, every key a plain string: a string key constructs to its text,
+            # and there is no merge key to flatten, so only the values need constructing.
+            return {k.value: self.construct_object(v, deep=deep) for k, v in pairs}
         mapping = super().construct_mapping(node, deep=deep)
         if all(type(k) is str for k in mapping):
             return mapping
@@ -92,6 +97,7 @@ class _Loader(_SafeLoader):
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 def _refuse_duplicate_keys(node: MappingNode) -> None:
