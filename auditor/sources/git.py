@@ -93,6 +93,9 @@ class GitSource:
         self._environ = environ
         self._subject = f"repository {spec.name}"
         self._secrets: list[str] = []
+        # A commit's tree never changes: listed once per source object (i.e. per audit), not once
+        # per team that reads from it (hundreds of teams made that O(teams x files) in git calls).
+        self._listed: dict[str, list[tree.Entry]] = {}
 
     def fetch(self) -> str:
         """Clone (first time) or fetch the repository and return the commit SHA of ``ref``."""
@@ -125,7 +128,7 @@ class GitSource:
             sha = self._verify_commit(repo, commit)
             try:
                 return read_commit(
-                    _RepoTree(repo, timeout=self._timeout),
+                    _RepoTree(repo, timeout=self._timeout, listed=self._listed),
                     repository=self._spec.name,
                     commit=sha,
                     patterns=patterns,
@@ -279,15 +282,24 @@ def _redact_url(url: str) -> str:
 class _RepoTree:
     """``gitread.TreeAccess`` over a GitPython repository."""
 
-    def __init__(self, repo: git.Repo, *, timeout: float) -> None:
+    def __init__(
+        self,
+        repo: git.Repo,
+        *,
+        timeout: float,
+        listed: dict[str, list[tree.Entry]] | None = None,
+    ) -> None:
         self._repo = repo
         self._timeout = timeout
+        self._listed = {} if listed is None else listed
 
     def list_tree(self, commit: str) -> list[tree.Entry]:
-        raw = self._repo.git.ls_tree(
-            "-r", "-l", "-z", "--full-tree", commit, stdout_as_string=False
-        )
-        return [_entry(record) for record in bytes(raw).split(b"\0") if record]
+        if commit not in self._listed:
+            raw = self._repo.git.ls_tree(
+                "-r", "-l", "-z", "--full-tree", commit, stdout_as_string=False
+            )
+            self._listed[commit] = [_entry(r) for r in bytes(raw).split(b"\0") if r]
+        return self._listed[commit]
 
     def blob(self, sha: str) -> bytes:
         data: bytes = self._repo.odb.stream(bytes.fromhex(sha)).read()
