@@ -3,9 +3,11 @@ sequences I/O for an audit (read Git, read live, evaluate, own, return the run).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,7 +86,8 @@ def run_audit(
                 cluster.name,
                 extra={"action": "audit-cluster", "cluster": cluster.name, "run_id": run_id},
             )
-            _audit_cluster(settings, cluster, teams, git, request, started, out)
+            with gc_paused():
+                _audit_cluster(settings, cluster, teams, git, request, started, out)
     findings = apply_config(
         dedupe(out.findings),
         disabled=settings.disabled_checks,
@@ -182,6 +185,24 @@ def clusters_read_nothing(run: AuditRun, clusters: Iterable[str]) -> frozenset[s
         if s.reason.startswith(f"{NOTHING_READ}: ")
         and (s.subject == f"cluster {name}" or s.subject.startswith(f"cluster {name}: "))
     )
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one cluster's audit.
+
+    The audit builds millions of small, acyclic dicts and lists (parsed objects, views, indexes);
+    the collector's repeated passes over them grow with the heap and took half of a
+    20,000-object audit (measured: 24 s with it, 12 s without). Reference counting still frees
+    everything acyclic; the collector runs again as soon as the cluster is done.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def unread_kinds(live: LiveState) -> frozenset[GroupKind]:
