@@ -67,6 +67,30 @@ SRC_001 = "PDA-SRC-001"
 SRC_002 = "PDA-SRC-002"
 SRC_003 = "PDA-SRC-003"
 SRC_004 = "PDA-SRC-004"
+AZ_001 = "PDA-AZ-001"
+AZ_002 = "PDA-AZ-002"
+AZ_003 = "PDA-AZ-003"
+AZ_004 = "PDA-AZ-004"
+AZ_005 = "PDA-AZ-005"
+AZ_006 = "PDA-AZ-006"
+AZ_007 = "PDA-AZ-007"
+AZ_008 = "PDA-AZ-008"
+MT_001 = "PDA-MT-001"
+MT_002 = "PDA-MT-002"
+MT_003 = "PDA-MT-003"
+MT_004 = "PDA-MT-004"
+MT_005 = "PDA-MT-005"
+AM_001 = "PDA-AM-001"
+AM_002 = "PDA-AM-002"
+AM_003 = "PDA-AM-003"
+AM_004 = "PDA-AM-004"
+AM_005 = "PDA-AM-005"
+AM_007 = "PDA-AM-007"
+CI_002 = "PDA-CI-002"
+LK_002 = "PDA-LK-002"
+LK_004 = "PDA-LK-004"
+LK_005 = "PDA-LK-005"
+PA_001 = "PDA-PA-001"
 
 C, S = Category, Severity
 
@@ -218,12 +242,173 @@ _ENTRIES: tuple[tuple[str, Category, Severity, str], ...] = (
     (SRC_002, C.SOURCE, S.HIGH, "Git file or document over the configured limits"),
     (SRC_003, C.SOURCE, S.HIGH, "Symlink leaving the repository"),
     (SRC_004, C.SOURCE, S.HIGH, "Two Git documents with the same object key"),
+    (
+        AZ_001,
+        C.MESH_SECURITY,
+        S.MEDIUM,
+        "AuthorizationPolicy selector matches no workload (IST0127)",
+    ),
+    (
+        AZ_002,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "AuthorizationPolicy targetRefs to a missing Service/ServiceEntry/Gateway/GatewayClass",
+    ),
+    (
+        AZ_003,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "AuthorizationPolicy target not bound to a waypoint (AncestorNotBound)",
+    ),
+    (
+        AZ_004,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "AuthorizationPolicy with HTTP attributes enforced by ztunnel",
+    ),
+    (
+        AZ_005,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "Action unsupported by ztunnel (CUSTOM/AUDIT) or dry-run in ambient",
+    ),
+    (
+        AZ_006,
+        C.MESH_SECURITY,
+        S.LOW,
+        "Source namespace or principal service account does not exist",
+    ),
+    (
+        AZ_007,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "Team namespace without a baseline allow-nothing AuthorizationPolicy",
+    ),
+    (
+        AZ_008,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "Waypoint-bound L7 policy that callers can bypass (no ztunnel policy limiting callers to the waypoint)",
+    ),
+    (
+        MT_001,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "PeerAuthentication PERMISSIVE or DISABLE (critical mesh-wide)",
+    ),
+    (MT_002, C.MESH_SECURITY, S.HIGH, "portLevelMtls relaxes a STRICT policy"),
+    (
+        MT_003,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "Enrolled namespace not STRICT by inheritance (no mesh or namespace STRICT policy)",
+    ),
+    (
+        MT_004,
+        C.MESH_SECURITY,
+        S.MEDIUM,
+        "PeerAuthentication with selector in the root namespace (ignored)",
+    ),
+    (
+        MT_005,
+        C.MESH_SECURITY,
+        S.MEDIUM,
+        "PeerAuthentication DISABLE in an ambient namespace (unsupported)",
+    ),
+    (
+        AM_001,
+        C.MESH_SECURITY,
+        S.CRITICAL,
+        "Namespace ambient in Git but live lacks or changed istio.io/dataplane-mode",
+    ),
+    (AM_002, C.MESH_SECURITY, S.HIGH, "Workload opted out of ambient outside the exception list"),
+    (
+        AM_003,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "use-waypoint names a missing waypoint, not a waypoint, or one with the wrong waypoint-for",
+    ),
+    (AM_004, C.MESH_SECURITY, S.HIGH, "L7 configuration on an ambient target with no waypoint"),
+    (
+        AM_005,
+        C.MESH_SECURITY,
+        S.MEDIUM,
+        "L7 AuthorizationPolicy/RequestAuthentication in an ambient namespace without targetRefs",
+    ),
+    (AM_007, C.MESH_SECURITY, S.MEDIUM, "Conflicting injection/dataplane labels (IST0123)"),
+    (CI_002, C.MESH_SECURITY, S.HIGH, "Team namespace with pods outside Cilium default deny"),
+    (LK_002, C.MESH_SECURITY, S.HIGH, "Permissive Linkerd default-inbound-policy"),
+    (LK_004, C.MESH_SECURITY, S.MEDIUM, "Linkerd AuthorizationPolicy targetRef missing"),
+    (
+        LK_005,
+        C.MESH_SECURITY,
+        S.HIGH,
+        "requiredAuthenticationRefs names a missing MeshTLSAuthentication/NetworkAuthentication",
+    ),
+    (
+        PA_001,
+        C.DANGLING_REFERENCE,
+        S.MEDIUM,
+        "Policy targetRef resolves to nothing (incl. bad sectionName)",
+    ),
 )
 
 CHECKS: dict[str, CheckInfo] = {
     cid: CheckInfo(id=cid, category=cat, severity=sev, title=title)
     for cid, cat, sev, title in _ENTRIES
 }
+
+
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.DRIFT: "drift",
+    Category.UNAUTHORIZED_ATTACHMENT: "unauthorized attachment",
+    Category.MISSING_REFERENCEGRANT: "missing ReferenceGrant",
+    Category.DANGLING_REFERENCE: "dangling reference",
+    Category.HOSTNAME: "hostname conflict",
+    Category.TENANCY: "tenancy violation",
+    Category.REFERENCEGRANT_HYGIENE: "ReferenceGrant hygiene",
+    Category.MESH_SECURITY: "mesh security",
+    Category.STATUS: "controller status",
+    Category.SOURCE: "source problem",
+}
+"""Each category in words, for people (the audit table, Slack messages)."""
+
+
+def category_label(category: str) -> str:
+    """``missing-referencegrant`` -> ``missing ReferenceGrant``; an unknown value as given."""
+    try:
+        return CATEGORY_LABELS[Category(category)]
+    except ValueError:
+        return category
+
+
+_UPSTREAM: dict[str, tuple[str, ...]] = {
+    AZ_001: ("IST0127", "KIA0004"),
+    AZ_002: ("IST0171 TargetNotFound",),
+    AZ_003: ("IST0171 AncestorNotBound",),
+    AZ_004: ("kiali authorizationpolicy.ambient.l7nowaypoint",),
+    AZ_006: ("IST0101", "KIA0101", "KIA0106"),
+    AZ_007: ("KIA1301", "kyverno require-authorizationpolicy"),
+    MT_001: ("kyverno enforce-strict-mtls",),
+    AM_001: ("kyverno enforce-ambient-mode-namespace",),
+    AM_002: ("kyverno prevent-disabling-injection-pods",),
+    AM_003: ("IST0171 WaypointBound",),
+    AM_004: ("kiali authorizationpolicy.ambient.l7nowaypoint",),
+    AM_005: (
+        "kiali authorizationpolicy.ambient.l7notargetrefs",
+        "kiali requestauthentication.ambient.l7notargetrefs",
+    ),
+    AM_007: ("IST0123",),
+    LK_002: ("kyverno add-linkerd-policy-annotation",),
+    LK_004: ("kyverno check-linkerd-authorizationpolicy",),
+}
+"""Upstream equivalents of a check (istioctl codes, Kiali codes or checker keys, Kyverno policy
+names), rendered as ``properties.upstream``; docs/mesh-checks.md explains each."""
+
+
+def upstream(check_id: str) -> tuple[str, ...]:
+    """The upstream equivalents of ``check_id`` (empty when no tool reports the same defect)."""
+    return _UPSTREAM.get(check_id, ())
 
 
 def info(check_id: str) -> CheckInfo:
@@ -240,6 +425,42 @@ _SERVICE = GroupKind("", "Service")
 _SECRET = GroupKind("", "Secret")
 _NAMESPACE = GroupKind("", "Namespace")
 
+_ISTIO_SEC = "security.istio.io"
+_AP = GroupKind(_ISTIO_SEC, "AuthorizationPolicy")
+_PEERAUTHN = GroupKind(_ISTIO_SEC, "PeerAuthentication")
+_SERVICEENTRY = GroupKind("networking.istio.io", "ServiceEntry")
+_GATEWAY = GroupKind(_GW, "Gateway")
+_GATEWAYCLASS = GroupKind(_GW, "GatewayClass")
+_SERVICEACCOUNT = GroupKind("", "ServiceAccount")
+_PODS = frozenset(
+    {
+        GroupKind("", "Pod"),
+        *(GroupKind("apps", k) for k in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")),
+        GroupKind("batch", "Job"),
+        GroupKind("batch", "CronJob"),
+    }
+)
+_WAYPOINTS = frozenset({_SERVICE, _SERVICEENTRY, _GATEWAY, _GATEWAYCLASS, _NAMESPACE})
+_CILIUM = frozenset(
+    {
+        GroupKind("cilium.io", "CiliumNetworkPolicy"),
+        GroupKind("cilium.io", "CiliumClusterwideNetworkPolicy"),
+        GroupKind("networking.k8s.io", "NetworkPolicy"),
+    }
+)
+_LINKERD = "policy.linkerd.io"
+_ISTIO = frozenset({_AP, _PEERAUTHN})
+_LINKERD_KINDS = frozenset(
+    GroupKind(_LINKERD, k)
+    for k in (
+        "Server",
+        "AuthorizationPolicy",
+        "HTTPRoute",
+        "MeshTLSAuthentication",
+        "NetworkAuthentication",
+    )
+)
+
 _INPUTS: dict[str, frozenset[GroupKind]] = {
     **dict.fromkeys(
         (RT_001, RT_002, RT_003, RT_004, RT_005, RT_006, RT_007, RT_008, RT_009),
@@ -253,6 +474,22 @@ _INPUTS: dict[str, frozenset[GroupKind]] = {
     BE_003: frozenset({_GRANT, _SECRET}),
     ST_003: _PARENTS,
     ST_004: _PARENTS | {_GRANT, _SERVICE},
+    # Every mesh check also needs its mesh's own kinds: when the marker cannot be read they are
+    # unread, and findings that depend on the mesh being installed must not resolve.
+    AZ_001: _ISTIO | _PODS | {_NAMESPACE},
+    AZ_002: _ISTIO | {_SERVICE, _SERVICEENTRY, _GATEWAY, _GATEWAYCLASS},
+    AZ_003: _ISTIO | _WAYPOINTS,
+    **dict.fromkeys((AZ_004, AZ_005, AM_002, AM_005, MT_005, AM_001), _ISTIO | {_NAMESPACE}),
+    **dict.fromkeys((MT_001, MT_002, MT_004, AM_007), _ISTIO),
+    AZ_006: _ISTIO | {_NAMESPACE, _SERVICEACCOUNT},
+    AZ_007: _ISTIO | {_NAMESPACE},
+    AZ_008: _ISTIO | _WAYPOINTS | _PODS,
+    MT_003: _ISTIO | {_NAMESPACE},
+    AM_003: _ISTIO | {_GATEWAY, _GATEWAYCLASS},
+    AM_004: _ISTIO | _WAYPOINTS | _PODS,
+    CI_002: _PODS | _CILIUM | {_NAMESPACE},
+    LK_002: _LINKERD_KINDS | {_NAMESPACE},
+    **dict.fromkeys((LK_004, LK_005), _LINKERD_KINDS),
 }
 
 

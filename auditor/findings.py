@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 
-from auditor.model import Finding, Severity, TeamPolicy, View
+from auditor.model import Change, Finding, Severity, TeamPolicy, View
 from auditor.teams import NamespaceLabels, team_of
+from auditor.textsafe import cap_value
 
 
 def assign_teams(
@@ -91,3 +92,29 @@ def sort_key(finding: Finding) -> tuple[int, str, str, str, str]:
 
 def is_git_view(finding: Finding) -> bool:
     return finding.view is View.GIT
+
+
+def cap_values(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings with every value copied from Git or the cluster capped (``textsafe.cap_value``):
+    the drifted values, the message and the reason. Done once, before findings are stored or
+    shown, so a 10 MB annotation becomes a few KiB marked with its original size everywhere."""
+    return [_capped(f) for f in findings]
+
+
+def _capped(finding: Finding) -> Finding:
+    changes = tuple(_capped_change(c) for c in finding.changes)
+    message, reason = cap_value(finding.message), cap_value(finding.reason)
+    if (
+        message is finding.message
+        and reason is finding.reason
+        and all(a is b for a, b in zip(changes, finding.changes, strict=True))
+    ):
+        return finding
+    return dataclasses.replace(finding, changes=changes, message=message, reason=reason)
+
+
+def _capped_change(change: Change) -> Change:
+    desired, live = cap_value(change.desired), cap_value(change.live)
+    if desired is change.desired and live is change.live:
+        return change
+    return dataclasses.replace(change, desired=desired, live=live)

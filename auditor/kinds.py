@@ -8,7 +8,9 @@ Stdlib only; shared by the sources (what to list) and the checks (what counts as
 
 from __future__ import annotations
 
-from auditor.model import GroupKind
+from dataclasses import dataclass
+
+from auditor.model import GroupKind, ResourceKey
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 GATEWAY_X_GROUP = "gateway.networking.x-k8s.io"
@@ -50,6 +52,9 @@ MESH_KINDS: tuple[GroupKind, ...] = (
     GroupKind("policy.linkerd.io", "AuthorizationPolicy"),
     GroupKind("policy.linkerd.io", "HTTPRoute"),
     GroupKind("policy.linkerd.io", "MeshTLSAuthentication"),
+    GroupKind("policy.linkerd.io", "NetworkAuthentication"),
+    GroupKind("telemetry.istio.io", "Telemetry"),
+    GroupKind("extensions.istio.io", "WasmPlugin"),
 )
 
 VENDOR_POLICY_KINDS: tuple[GroupKind, ...] = (
@@ -64,6 +69,63 @@ NAMESPACE = GroupKind("", "Namespace")
 SERVICE = GroupKind("", "Service")
 SECRET = GroupKind("", "Secret")
 CONFIGMAP = GroupKind("", "ConfigMap")
+POD = GroupKind("", "Pod")
+SERVICEACCOUNT = GroupKind("", "ServiceAccount")
+
+WORKLOAD_KINDS: tuple[GroupKind, ...] = (
+    GroupKind("apps", "Deployment"),
+    GroupKind("apps", "StatefulSet"),
+    GroupKind("apps", "DaemonSet"),
+    GroupKind("apps", "ReplicaSet"),
+    GroupKind("batch", "Job"),
+    GroupKind("batch", "CronJob"),
+)
+"""Kinds whose pod template stands for their pods (MESH_SEMANTICS §1)."""
+
+INPUT_KINDS: tuple[GroupKind, ...] = (POD, *WORKLOAD_KINDS, SERVICEACCOUNT)
+"""Kinds read only as inputs of the mesh checks: no drift is computed for them (they are not
+policy, and a Deployment's replicas or image changing is not policy drift)."""
+
+METADATA_ONLY_KINDS: frozenset[GroupKind] = frozenset({SECRET, POD})
+"""Kinds listed as ``PartialObjectMetadataList``: names, labels and annotations, never specs."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeshMarker:
+    """The ConfigMap whose presence says a mesh is installed (MESH_SEMANTICS §1).
+
+    Read by name only (RBAC ``get`` with ``resourceNames``): the auditor never lists ConfigMaps.
+    """
+
+    mesh: str
+    namespace: str
+    name: str
+    groups: tuple[str, ...]
+    """The API groups of the mesh's own kinds: unread when the marker cannot be read."""
+
+    @property
+    def key(self) -> ResourceKey:
+        return ResourceKey(group="", kind="ConfigMap", namespace=self.namespace, name=self.name)
+
+
+ISTIO_MARKER = MeshMarker(
+    mesh="istio",
+    namespace="istio-system",
+    name="istio",
+    groups=(
+        "security.istio.io",
+        "networking.istio.io",
+        "telemetry.istio.io",
+        "extensions.istio.io",
+    ),
+)
+CILIUM_MARKER = MeshMarker(
+    mesh="cilium", namespace="kube-system", name="cilium-config", groups=("cilium.io",)
+)
+LINKERD_MARKER = MeshMarker(
+    mesh="linkerd", namespace="linkerd", name="linkerd-config", groups=("policy.linkerd.io",)
+)
+MESH_MARKERS: tuple[MeshMarker, ...] = (ISTIO_MARKER, CILIUM_MARKER, LINKERD_MARKER)
 CRD = GroupKind("apiextensions.k8s.io", "CustomResourceDefinition")
 
 POLICY_KINDS: tuple[GroupKind, ...] = (
@@ -77,7 +139,9 @@ POLICY_KINDS: tuple[GroupKind, ...] = (
 REFERENCE_KINDS: tuple[GroupKind, ...] = (GroupKind(GATEWAY_X_GROUP, "XBackend"),)
 """Kinds read because they hold references the checks judge, but not policy kinds (no DR-002)."""
 
-BUILTIN_KINDS: frozenset[GroupKind] = frozenset({NAMESPACE, SERVICE, SECRET, CONFIGMAP, CRD})
+BUILTIN_KINDS: frozenset[GroupKind] = frozenset(
+    {NAMESPACE, SERVICE, SECRET, CONFIGMAP, CRD, POD, SERVICEACCOUNT, *WORKLOAD_KINDS}
+)
 """Kinds every API server serves (a snapshot observes them by definition)."""
 
 CLUSTER_SCOPED: frozenset[GroupKind] = frozenset(
@@ -94,9 +158,9 @@ CLUSTER_SCOPED: frozenset[GroupKind] = frozenset(
 def default_catalogue(
     *, extra: tuple[GroupKind, ...] = (), exclude: tuple[GroupKind, ...] = ()
 ) -> tuple[GroupKind, ...]:
-    """The kinds to read from a cluster: policy and reference kinds, Namespaces, Services, plus
-    extra, minus exclude."""
-    kinds = [*POLICY_KINDS, *REFERENCE_KINDS, NAMESPACE, SERVICE, *extra]
+    """The kinds to read from a cluster: policy, reference and mesh input kinds, Namespaces,
+    Services, plus extra, minus exclude."""
+    kinds = [*POLICY_KINDS, *REFERENCE_KINDS, *INPUT_KINDS, NAMESPACE, SERVICE, *extra]
     seen: dict[GroupKind, None] = {}
     for gk in kinds:
         if gk not in exclude:

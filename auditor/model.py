@@ -376,3 +376,73 @@ class LiveState:
     @property
     def complete(self) -> bool:
         return not any(s.partial for s in self.skipped)
+
+
+class DeltaType(StrEnum):
+    """What happened to a finding in one recorded run (the history's event types)."""
+
+    OPENED = "opened"
+    CHANGED = "changed"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindingDelta:
+    """One lifecycle event of a recorded run, as the notifier sees it (no database types).
+
+    ``finding`` is the finding's DESIGN §6 dict as of the event (for a resolve: as last seen,
+    possibly with a ``resolution`` note).
+    """
+
+    finding_id: str
+    type: DeltaType
+    run_id: str
+    at: str  # ISO 8601 UTC
+    finding: Mapping[str, Any]
+
+    @property
+    def team(self) -> str | None:
+        team = self.finding.get("team")
+        return team if isinstance(team, str) else None
+
+    @property
+    def other_team(self) -> str | None:
+        other = self.finding.get("other_team")
+        return other if isinstance(other, str) else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxMessage:
+    """One notification to send: a finding event for one channel, written with the run.
+
+    ``team`` is the team whose channel this is (None: the default channel for an unowned
+    finding). Rows sharing a ``digest_key`` go out as one digest message.
+    """
+
+    delta: FindingDelta
+    team: str | None
+    channel: str
+    digest_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxEntry:
+    """A stored outbox row: the message plus its delivery state (``id`` orders events)."""
+
+    id: int
+    message: OutboxMessage
+    attempts: int = 0
+    next_attempt_at: str | None = None  # ISO 8601 UTC; None = due now
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SlackThread:
+    """Where a finding's message lives in one channel: Slack's channel id and ``ts``.
+
+    ``digest`` when the message is a digest of many findings (it is replied to, never updated).
+    """
+
+    channel: str
+    ts: str
+    digest: bool = False

@@ -83,3 +83,10 @@ def namespace_labels(objects: Sequence[Mapping[str, object]]) -> dict[str, dict[
         merged["kubernetes.io/metadata.name"] = name  # the API server enforces it
         out[name] = merged
     return out
+
+
+def teams_from_label(labels: NamespaceLabels, label: str) -> tuple[TeamPolicy, ...]:
+    """Ownership without a config (``analyze``): a Namespace labelled ``<label>: X`` belongs to
+    team X (MESH_SEMANTICS §4). One team per distinct value, matched by that label."""
+    names = sorted({ns_labels[label] for ns_labels in labels.values() if ns_labels.get(label)})
+    return tuple(TeamPolicy(name=name, namespace_selector={label: name}) for name in names)

@@ -5,6 +5,9 @@ codes, delays, expiring continue tokens) and the request log; the documents it a
 built in ``tests/k8s_emulator_docs.py``. It serves discovery, list (cluster-wide and namespaced)
 and get for every served resource, including ``apiextensions.k8s.io/v1 customresourcedefinitions``.
 Objects are stored as given; like the real API server, list items carry no ``apiVersion``/``kind``.
+Only ``coordination.k8s.io/v1`` Leases are writable (create, replace, delete), with the API
+server's optimistic concurrency: a replace whose ``metadata.resourceVersion`` is not the stored
+one is refused with ``409 Conflict``, a create of an existing name with ``409 AlreadyExists``.
 The official client reaches it through ``emulator.write_kubeconfig(path)``.
 """
 
@@ -23,6 +26,7 @@ import yaml
 
 from tests.k8s_emulator_docs import (
     BUILTIN_RESOURCES,
+    LEASES,
     Body,
     Reply,
     Resource,
@@ -88,18 +92,17 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def do_GET(self) -> None:
-        self._answer()
+        self._answer(b"")
 
     def _read_body_and_answer(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self._answer()
+        self._answer(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
 
     do_POST = do_PUT = do_PATCH = do_DELETE = _read_body_and_answer
 
-    def _answer(self) -> None:
+    def _answer(self, payload: bytes) -> None:
         emulator = self.server.emulator
         headers = {k.lower(): v for k, v in self.headers.items()}
-        delay, (status, body) = emulator.handle(self.command, self.path, headers)
+        delay, (status, body) = emulator.handle(self.command, self.path, headers, payload)
         if delay and emulator.stopping.wait(delay):
             return
         data = json.dumps(body).encode()
@@ -300,7 +303,15 @@ class K8sEmulator:
 
     # -- serving ---------------------------------------------------------------------------------
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str]) -> tuple[float, Reply]:
+    def lease(self, namespace: str, name: str) -> Body | None:
+        """The stored Lease (a copy), or None."""
+        with self._lock:
+            body = self._objects[(LEASES.group, LEASES.plural)].get((namespace, name))
+            return json.loads(json.dumps(body)) if body is not None else None
+
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], payload: bytes = b""
+    ) -> tuple[float, Reply]:
         """Record the request; return (delay in seconds, (status, body))."""
         url = urlsplit(raw_path)
         path, query = url.path.rstrip("/") or "/", parse_qs(url.query)
@@ -321,8 +332,51 @@ class K8sEmulator:
         if fault is not None and fault.status is not None:
             return delay, fault_reply(fault.status, target, path)
         if method != "GET":
+            if target is not None and target.resource == LEASES:
+                return delay, self._write(method, target, payload)
             return delay, (405, status_body(405, f"the emulator is read-only ({method})"))
         return delay, self._serve(path, query, accept, target)
+
+    def _write(self, method: str, target: Target, payload: bytes) -> Reply:
+        """Create (POST), replace (PUT) or delete (DELETE) one Lease, with resourceVersion checks."""
+        try:
+            body: Body = json.loads(payload) if payload else {}
+        except ValueError:
+            return 400, status_body(400, "the request body is not JSON")
+        meta = body.get("metadata") or {}
+        name = target.name if method != "POST" else meta.get("name")
+        if not name or (method == "PUT" and meta.get("name") != name):
+            return 400, status_body(400, "metadata.name is missing or does not match the URL")
+        key, qualified = (target.namespace or "", str(name)), target.resource.qualified
+        with self._lock:
+            objects = self._objects[(LEASES.group, LEASES.plural)]
+            stored = objects.get(key)
+            if method == "POST" and stored is not None:
+                return 409, status_body(
+                    409, f'{qualified} "{name}" already exists', reason="AlreadyExists"
+                )
+            if method in {"PUT", "DELETE"} and stored is None:
+                return 404, status_body(404, f'{qualified} "{name}" not found')
+            if method == "DELETE":
+                del objects[key]
+                self._rv += 1
+                return 200, {"kind": "Status", "apiVersion": "v1", "status": "Success"}
+            if (
+                method == "PUT"
+                and meta.get("resourceVersion") != stored["metadata"]["resourceVersion"]
+            ):
+                return 409, status_body(
+                    409,
+                    f'Operation cannot be fulfilled on {qualified} "{name}": the object has been '
+                    "modified; please apply your changes to the latest version and try again",
+                )
+            if method not in {"POST", "PUT"}:
+                return 405, status_body(405, f"the emulator does not {method} leases")
+            self._rv += 1
+            body["metadata"] = {**meta, "namespace": key[0], "resourceVersion": str(self._rv)}
+            body.update(apiVersion=LEASES.api_version("v1"), kind=LEASES.kind)
+            objects[key] = body
+            return (201 if method == "POST" else 200), json.loads(json.dumps(body))
 
     def _take_fault(self, target: Target | None, path: str) -> Fault | None:
         with self._lock:

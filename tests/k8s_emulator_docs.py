@@ -32,6 +32,7 @@ _STATUS_REASONS = {
     403: "Forbidden",
     404: "NotFound",
     405: "MethodNotAllowed",
+    409: "Conflict",
     410: "Expired",
     429: "TooManyRequests",
     500: "InternalError",
@@ -124,11 +125,22 @@ class Resource:
         )
 
 
+LEASES = Resource(group="coordination.k8s.io", plural="leases", kind="Lease", namespaced=True)
+"""The one writable resource (the worker's Leases); everything else is read-only."""
+
 BUILTIN_RESOURCES: tuple[Resource, ...] = (
     Resource(group="", plural="namespaces", kind="Namespace", namespaced=False),
     Resource(group="", plural="services", kind="Service", namespaced=True),
     Resource(group="", plural="secrets", kind="Secret", namespaced=True),
     Resource(group="", plural="configmaps", kind="ConfigMap", namespaced=True),
+    Resource(group="", plural="pods", kind="Pod", namespaced=True),
+    Resource(group="", plural="serviceaccounts", kind="ServiceAccount", namespaced=True),
+    Resource(group="apps", plural="deployments", kind="Deployment", namespaced=True),
+    Resource(group="apps", plural="statefulsets", kind="StatefulSet", namespaced=True),
+    Resource(group="apps", plural="daemonsets", kind="DaemonSet", namespaced=True),
+    Resource(group="apps", plural="replicasets", kind="ReplicaSet", namespaced=True),
+    Resource(group="batch", plural="jobs", kind="Job", namespaced=True),
+    Resource(group="batch", plural="cronjobs", kind="CronJob", namespaced=True),
     Resource(
         group="networking.k8s.io", plural="networkpolicies", kind="NetworkPolicy", namespaced=True
     ),
@@ -138,6 +150,7 @@ BUILTIN_RESOURCES: tuple[Resource, ...] = (
         kind="CustomResourceDefinition",
         namespaced=False,
     ),
+    LEASES,
 )
 
 

@@ -19,7 +19,14 @@ from auditor.checks.drift import DriftSettings, IgnoreRule
 from auditor.checks.evaluate import evaluate_cluster
 from auditor.config import ClusterSettings, Settings, TeamSettings
 from auditor.errors import ConfigError
-from auditor.findings import apply_config, assign_teams, dedupe, merge_views, sort_key
+from auditor.findings import (
+    apply_config,
+    assign_teams,
+    cap_values,
+    dedupe,
+    merge_views,
+    sort_key,
+)
 from auditor.kinds import CLUSTER_SCOPED, SECRET
 from auditor.model import AuditRun, Coverage, Finding, GroupKind, LiveState, RunStatus, Skipped
 from auditor.normalize import NormalizeRules, PathSyntaxError
@@ -89,7 +96,7 @@ def run_audit(
             with gc_paused():
                 _audit_cluster(settings, cluster, teams, git, request, started, out)
     findings = apply_config(
-        dedupe(out.findings),
+        dedupe(cap_values(out.findings)),
         disabled=settings.disabled_checks,
         severities=settings.severity_overrides,
     )
@@ -150,6 +157,7 @@ def _audit_cluster(
         drift=drift_settings(settings),
         disabled=settings.disabled_checks,
         now=now,
+        ambient_exceptions=settings.ambient_exceptions,
     )
     out.skipped.extend(evaluation.notes)
     owned = assign_teams(

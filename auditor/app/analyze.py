@@ -16,13 +16,13 @@ from auditor import defaults
 from auditor.app.reading import INCOMPLETE_GIT_CHECKS, source_finding
 from auditor.checks.common.settings import PolicySettings
 from auditor.checks.evaluate import build_state, builtin_schema_notes
-from auditor.checks.families import check_policies
-from auditor.findings import apply_config, assign_teams, dedupe, sort_key
-from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS
+from auditor.checks.families import check_policies, policy_notes
+from auditor.findings import apply_config, assign_teams, cap_values, dedupe, sort_key
+from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS, MESH_KINDS
 from auditor.model import Body, Finding, GroupKind, Severity, Skipped, TeamPolicy, View
 from auditor.normalize import SchemaRegistry
 from auditor.sources.files import ManifestSet, read_manifests
-from auditor.teams import namespace_labels
+from auditor.teams import namespace_labels, teams_from_label
 
 MANIFESTS_CLUSTER = "manifests"
 """The ``cluster`` field of analyze findings."""
@@ -49,9 +49,14 @@ def analyze(
     max_file_bytes: int = defaults.MAX_FILE_BYTES,
     max_yaml_nodes: int = defaults.MAX_YAML_NODES,
     max_crd_bytes: int = defaults.MAX_SNAPSHOT_BYTES,
+    team_label: str = "team",
+    ambient_exceptions: tuple[str, ...] = (),
     now: datetime,
 ) -> AnalyzeResult:
-    """Read ``paths`` (and ``crd_paths``), run the policy checks on them, return the findings."""
+    """Read ``paths`` (and ``crd_paths``), run the policy checks on them, return the findings.
+
+    Without ``teams`` (no config), a Namespace's ``team_label`` label names its owning team.
+    """
     manifests = read_manifests(
         paths, stdin=stdin, max_file_bytes=max_file_bytes, max_yaml_nodes=max_yaml_nodes
     )
@@ -65,22 +70,32 @@ def analyze(
     observed = frozenset(
         BUILTIN_KINDS
         | set(GATEWAY_KINDS)
+        | set(MESH_KINDS)
         | crd_kinds
         | {o.key.group_kind for o in manifests.objects}
     )
     state = build_state(MANIFESTS_CLUSTER, View.MANIFESTS, manifests.objects, (), schemas, observed)
-    findings = check_policies(state, PolicySettings(teams=teams, disabled=disabled, now=now))
+    labels = namespace_labels([o.body for o in manifests.objects])
+    if not teams:
+        teams = teams_from_label(labels, team_label)
+    policy = PolicySettings(
+        teams=teams, disabled=disabled, now=now, ambient_exceptions=ambient_exceptions
+    )
+    findings = check_policies(state, policy)
     findings += [
-        source_finding(p, team=None, cluster=MANIFESTS_CLUSTER) for p in manifests.problems
+        source_finding(p, team=None, cluster=MANIFESTS_CLUSTER, view=View.MANIFESTS)
+        for p in manifests.problems
     ]
     if teams:
         # Owned findings get their team; the rest stay, with team null (analyze hides nothing).
-        labels = namespace_labels([o.body for o in manifests.objects])
         owned = {f.id: f for f in assign_teams(findings, teams=teams, labels=labels)}
         findings = [owned.get(f.id, f) for f in findings]
     skipped = builtin_schema_notes(schemas, MANIFESTS_CLUSTER, manifests.objects)
     skipped += _input_notes(manifests)
-    result = apply_config(dedupe(findings), disabled=disabled, severities=severities or {})
+    skipped += policy_notes(state)
+    result = apply_config(
+        dedupe(cap_values(findings)), disabled=disabled, severities=severities or {}
+    )
     return AnalyzeResult(findings=sorted(result, key=sort_key), skipped=skipped)
 
 

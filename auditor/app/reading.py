@@ -14,6 +14,7 @@ from auditor.config import ClusterSettings, Settings, TeamSettings
 from auditor.errors import SourceError
 from auditor.kinds import default_catalogue
 from auditor.model import Finding, GroupKind, KubeObject, LiveState, Skipped, View
+from auditor.redact import mask_secrets_in
 from auditor.sources.cluster import read_cluster
 from auditor.sources.git import GitRead, GitSource, RepoSpec, SourceProblem
 from auditor.sources.snapshot import load_snapshot
@@ -89,7 +90,11 @@ class GitReader:
                     max_yaml_nodes=self._settings.max_yaml_nodes,
                 )
             except SourceError as e:
-                out.skipped.append(Skipped(subject=f"team {team.name}: {e.subject}", reason=str(e)))
+                out.skipped.append(
+                    Skipped(
+                        subject=f"team {team.name}: {e.subject}", reason=mask_secrets_in(str(e))
+                    )
+                )
                 out.ok = False
                 continue
             _collect(out, read, repository=source.repository, cluster=cluster)
@@ -122,13 +127,16 @@ def _collect(out: TeamRead, read: GitRead, *, repository: str, cluster: str) -> 
             out.skipped.append(Skipped(subject=subject, reason=problem.message))
 
 
-def source_finding(problem: SourceProblem, *, team: str | None, cluster: str) -> Finding:
+def source_finding(
+    problem: SourceProblem, *, team: str | None, cluster: str, view: View = View.GIT
+) -> Finding:
+    """A PDA-SRC-* finding; ``view`` is ``git`` for audits and ``manifests`` for ``analyze``."""
     info = catalog.info(problem.check)
     return Finding(
         check=problem.check,
         category=info.category,
         severity=info.severity,
-        view=View.GIT,
+        view=view,
         cluster=cluster,
         object=problem.key,
         team=team,
@@ -166,7 +174,7 @@ def read_live(
         logger.warning(
             "cluster read failed: %s", e, extra={"action": "read-live", "cluster": cluster.name}
         )
-        return None, [Skipped(subject=e.subject, reason=str(e))]
+        return None, [Skipped(subject=e.subject, reason=mask_secrets_in(str(e)))]
     notes = list(live.skipped)
     if snapshot is None and not settings.secret_metadata:
         notes.append(

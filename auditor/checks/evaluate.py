@@ -14,8 +14,9 @@ from datetime import datetime
 
 from auditor.checks.common.settings import PolicySettings
 from auditor.checks.drift import DriftSettings, check_drift
-from auditor.checks.families import check_changes, check_policies
-from auditor.kinds import GATEWAY_KINDS
+from auditor.checks.families import check_changes, check_policies, policy_notes
+from auditor.kinds import GATEWAY_KINDS, MESH_MARKERS
+from auditor.kinds import INPUT_KINDS as _INPUT_KINDS
 from auditor.model import (
     ClusterState,
     Finding,
@@ -29,6 +30,11 @@ from auditor.model import (
     key_of,
 )
 from auditor.normalize import SchemaRegistry, defaulted_view
+
+INPUT_KINDS = frozenset(_INPUT_KINDS)
+"""Read for the mesh checks only: drift is not computed for Pods, workloads or ServiceAccounts."""
+MARKER_KEYS = frozenset(m.key for m in MESH_MARKERS)
+"""Read by name, so kept although ConfigMaps as a kind are not observed."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,23 +52,26 @@ def evaluate_cluster(
     drift: DriftSettings,
     disabled: frozenset[str],
     now: datetime,
+    ambient_exceptions: tuple[str, ...] = (),
 ) -> Evaluation:
     """Drift plus policy findings of one cluster, per view, with schema notes."""
     schemas = SchemaRegistry.from_crds(live.crds)
     live_objects = [
         KubeObject(key=key_of(body), body=body)
         for body in live.objects
-        if _kind(body) in live.observed
+        if _kind(body) in live.observed or key_of(body) in MARKER_KEYS
     ]
     findings_live = check_drift(
         cluster=live.cluster,
-        desired=desired,
-        live=live_objects,
-        observed=live.observed,
+        desired=[o for o in desired if o.key.group_kind not in INPUT_KINDS],
+        live=[o for o in live_objects if o.key.group_kind not in INPUT_KINDS],
+        observed=live.observed - INPUT_KINDS,
         schemas=schemas,
         settings=drift,
     )
-    policy = PolicySettings(teams=teams, disabled=disabled, now=now)
+    policy = PolicySettings(
+        teams=teams, disabled=disabled, now=now, ambient_exceptions=ambient_exceptions
+    )
     live_view = build_state(live.cluster, View.LIVE, live_objects, (), schemas, live.observed)
     git_view = overlay_state(live_view, View.GIT, desired, schemas)
     findings_live += check_policies(live_view, policy)
@@ -71,7 +80,10 @@ def evaluate_cluster(
     return Evaluation(
         live=findings_live,
         git=findings_git,
-        notes=builtin_schema_notes(schemas, live.cluster, (*live_objects, *desired)),
+        notes=[
+            *builtin_schema_notes(schemas, live.cluster, (*live_objects, *desired)),
+            *policy_notes(live_view),
+        ],
     )
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from auditor.checks.common.settings import PolicySettings
 from auditor.checks.gateway import GatewaySettings, check_gateway, check_grant_changes
-from auditor.model import ClusterState, Finding
+from auditor.checks.mesh import MeshSettings, check_mesh, check_mesh_changes, mesh_notes
+from auditor.model import ClusterState, Finding, Skipped
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,8 @@ ViewCheck = Callable[[ClusterState, PolicySettings], list[Finding]]
 """Findings of one view (live, git or manifests)."""
 ChangeCheck = Callable[[ClusterState, ClusterState, PolicySettings], list[Finding]]
 """Findings of a Git change: (live view, git view) → findings on the git view."""
+Notes = Callable[[ClusterState], list[Skipped]]
+"""``run.skipped`` notes of one view (what the family did not check, and why)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,6 +31,7 @@ class CheckFamily:
     name: str
     check: ViewCheck
     changes: ChangeCheck | None = None
+    notes: Notes | None = None
 
 
 def _gateway_settings(settings: PolicySettings) -> GatewaySettings:
@@ -44,8 +48,25 @@ def _gateway_changes(
     return check_grant_changes(live, git, settings=_gateway_settings(settings))
 
 
+def _mesh_settings(settings: PolicySettings) -> MeshSettings:
+    return MeshSettings(
+        teams=settings.teams,
+        disabled=settings.disabled,
+        ambient_exceptions=settings.ambient_exceptions,
+    )
+
+
+def _mesh(state: ClusterState, settings: PolicySettings) -> list[Finding]:
+    return check_mesh(state, settings=_mesh_settings(settings))
+
+
+def _mesh_changes(live: ClusterState, git: ClusterState, settings: PolicySettings) -> list[Finding]:
+    return check_mesh_changes(live, git, settings=_mesh_settings(settings))
+
+
 FAMILIES: tuple[CheckFamily, ...] = (
     CheckFamily(name="gateway", check=_gateway, changes=_gateway_changes),
+    CheckFamily(name="mesh", check=_mesh, changes=_mesh_changes, notes=mesh_notes),
 )
 
 
@@ -57,3 +78,8 @@ def check_policies(state: ClusterState, settings: PolicySettings) -> list[Findin
 def check_changes(live: ClusterState, git: ClusterState, settings: PolicySettings) -> list[Finding]:
     """Every family's findings about what the Git view changes relative to the live view."""
     return [f for family in FAMILIES if family.changes for f in family.changes(live, git, settings)]
+
+
+def policy_notes(state: ClusterState) -> list[Skipped]:
+    """Every family's notes for one view."""
+    return [n for family in FAMILIES if family.notes for n in family.notes(state)]

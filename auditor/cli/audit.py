@@ -25,10 +25,11 @@ from auditor.cli.common import (
 )
 from auditor.cli.output import emit
 from auditor.config import Settings
-from auditor.errors import UsageError
+from auditor.errors import AuditorError, UsageError
 from auditor.findings import at_or_above
 from auditor.model import AuditRun, Finding, Severity
 from auditor.store.types import EventType, RecordResult
+from auditor.textsafe import terminal_safe
 
 SEVERITIES = [s.value for s in Severity]
 
@@ -111,6 +112,25 @@ def lifecycle_summary(run: AuditRun, recorded: RecordResult | None) -> str:
     return f"{head}; history: {counts}"
 
 
+def notify(settings: Settings, url: str) -> None:
+    """Deliver the outbox after a stored audit; problems are warnings, never the exit code."""
+    from auditor.app.notifying import build_notifier, deliver_pending
+    from auditor.store import Store
+
+    notifier, problem = build_notifier(settings)
+    if problem:
+        click.echo(f"warning: {problem}", err=True)
+    if notifier is None:
+        return
+    try:
+        with Store.open(url, auto_migrate=settings.database.auto_migrate) as store:
+            report = deliver_pending(store, notifier, now=datetime.now(UTC))
+    except AuditorError as e:  # the run is recorded; its messages wait in the outbox
+        click.echo(f"warning: notifications not delivered: {e}", err=True)
+        return
+    click.echo(report.summary(), err=True)
+
+
 @click.command("audit")
 @config_option
 @db_option
@@ -132,7 +152,11 @@ def lifecycle_summary(run: AuditRun, recorded: RecordResult | None) -> str:
     "--allow-partial", is_flag=True, help="Judge a partial run by its findings (no exit 3)."
 )
 @click.option("--no-store", is_flag=True, help="Do not open or write the database.")
-@click.option("--no-notify", is_flag=True, help="Do not send notifications.")
+@click.option(
+    "--no-notify",
+    is_flag=True,
+    help="Do not deliver notifications now (they stay queued in the outbox for the next run).",
+)
 def audit_command(
     config_path: str | None,
     db_url: str | None,
@@ -149,11 +173,14 @@ def audit_command(
 ) -> int:
     """One audit: Git vs live for the selected teams and clusters, all checks, stored and printed.
 
-    Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage/config/database error,
-    3 the run was partial (a source could not be read) unless --allow-partial.
+    Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage/config/database/internal
+    error, 3 the run was partial (a source could not be read) unless --allow-partial; 130 on
+    SIGINT, 143 on SIGTERM.
+
+    With notify.slack configured, the run's Slack messages are queued with it and delivered
+    right after (unless --no-notify); a Slack problem is a warning and never changes the exit code.
     """
     setup_logging(verbose, log_format)
-    del no_notify  # notifications are not wired into one-off audits yet (see README)
     settings = load_settings(config_path)
     request = _selected(settings, teams, clusters)
     selected_clusters = sorted(request.clusters or (c.name for c in settings.clusters))
@@ -165,6 +192,8 @@ def audit_command(
     url = None if no_store else resolve_database_url(config_path, db_url)
     run, recorded = audit_and_store(settings, request, url)
     click.echo(lifecycle_summary(run, recorded), err=True)
+    if url is not None and not no_notify:
+        notify(settings, url)
     emit(fmt=fmt, findings=run.findings, run=run.run_dict(), skipped=run.skipped)
     return exit_code(
         run.findings, partial=run.status == "partial", fail_on=fail_on, allow_partial=allow_partial
@@ -187,6 +216,13 @@ def audit_command(
 @click.option(
     "--allow-partial", is_flag=True, help="Judge a partial run (unreadable input) by its findings."
 )
+@click.option(
+    "--team-label",
+    default="team",
+    show_default=True,
+    metavar="LABEL",
+    help="Without --config: the Namespace label naming the owning team.",
+)
 def analyze_command(
     paths: tuple[str, ...],
     config_path: str | None,
@@ -196,11 +232,14 @@ def analyze_command(
     fmt: str,
     fail_on: str,
     allow_partial: bool,
+    team_label: str,
 ) -> int:
     """Policy checks on manifest files/dirs (recursively; - for stdin) taken as one cluster state.
 
-    For pre-merge CI: no Git, no database, no cluster. --config adds teams and org policy.
-    Exit codes as for audit.
+    For pre-merge CI: no Git, no database, no cluster. --config adds teams and org policy;
+    without it a Namespace's --team-label label names its team. Mesh checks run for each mesh
+    whose marker ConfigMap (istio-system/istio, kube-system/cilium-config,
+    linkerd/linkerd-config) is among the manifests. Exit codes as for audit.
     """
     setup_logging(verbose, log_format)
     settings = load_settings(config_path) if config_path else None
@@ -214,11 +253,13 @@ def analyze_command(
         max_file_bytes=settings.max_file_bytes if settings else defaults.MAX_FILE_BYTES,
         max_yaml_nodes=settings.max_yaml_nodes if settings else defaults.MAX_YAML_NODES,
         max_crd_bytes=settings.max_snapshot_bytes if settings else defaults.MAX_SNAPSHOT_BYTES,
+        team_label=team_label,
+        ambient_exceptions=settings.ambient_exceptions if settings else (),
         now=datetime.now(UTC),
     )
     for note in result.skipped:
         if note.partial:
-            click.echo(f"error: {note.subject}: {note.reason}", err=True)
+            click.echo(terminal_safe(f"error: {note.subject}: {note.reason}"), err=True)
     emit(
         fmt=fmt,
         findings=result.findings,

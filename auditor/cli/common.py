@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 import click
 
 from auditor import config as config_mod
+from auditor.redact import mask_secrets_in
+from auditor.textsafe import CAP_BYTES, cap_value, terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,17 +79,29 @@ def resolve_database_url(config_explicit: str | None, db_url: str | None) -> str
 
 
 class _JsonFormatter(logging.Formatter):
+    """One JSON object per line; every text field masked (``auditor.redact``)."""
+
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
             "time": self.formatTime(record),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": mask_secrets_in(record.getMessage()),
         }
         for key in ("action", "resource", "run_id", "cluster", "team"):
             if hasattr(record, key):
-                payload[key] = getattr(record, key)
+                value = getattr(record, key)
+                payload[key] = mask_secrets_in(value) if isinstance(value, str) else value
+        if record.exc_info:
+            payload["exc_info"] = mask_secrets_in(self.formatException(record.exc_info))
         return json.dumps(payload, default=str)
+
+
+class _MaskingFormatter(logging.Formatter):
+    """The text log line (and traceback at -vv) with every URL's user info masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(mask_secrets_in(super().format(record)), multiline=True)
 
 
 def setup_logging(verbose: int, log_format: str) -> None:
@@ -102,7 +116,7 @@ def setup_logging(verbose: int, log_format: str) -> None:
     handler.setFormatter(
         _JsonFormatter()
         if log_format == "json"
-        else logging.Formatter("%(levelname)s %(name)s: %(message)s")
+        else _MaskingFormatter("%(levelname)s %(name)s: %(message)s")
     )
     logger.addHandler(handler)
     logger.setLevel(level if isinstance(level, int) else logging.WARNING)
@@ -111,6 +125,16 @@ def setup_logging(verbose: int, log_format: str) -> None:
 
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+
+
+def cell(text: object, *, multiline: bool = False) -> str:
+    """``text`` for a rich table cell or line: capped (``textsafe.cap_value``, e.g. a huge object
+    name from Git), control characters made visible (``textsafe.terminal_safe``) and rich markup
+    escaped. Every table cell goes through here."""
+    from rich.markup import escape
+
+    capped = cap_value(str(text), limit=2 * CAP_BYTES)  # room for values capped in findings
+    return escape(terminal_safe(capped, multiline=multiline))
 
 
 def console(*, stderr: bool = False) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,6 +25,7 @@ from auditor.cli.common import (
     resolve_database_url,
     setup_logging,
 )
+from auditor.durations import parse_duration
 from auditor.errors import StoreError, UsageError
 from auditor.model import Category
 from auditor.store.types import (
@@ -38,22 +39,21 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_DURATION = re.compile(r"^(\d+)([smhdw])$")
 _ID_PREFIX = re.compile(r"^[0-9a-f]{8,64}$")
 
 
 def parse_since(text: str, *, now: datetime) -> datetime:
-    """``7d``/``24h``/``30m``/``90s``/``2w`` before ``now``, or an ISO date/time (UTC if naive)."""
-    match = _DURATION.match(text.strip())
-    if match:
-        return now - timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    """A duration before ``now`` (``7d``, ``24h``, ``2w``: ``auditor.durations``, at most 100 years),
+    or an ISO date/time (UTC if naive)."""
+    given = text.strip()
     try:
-        moment = datetime.fromisoformat(text.strip())
+        return now - parse_duration(given)
+    except ValueError as e:
+        problem = str(e)
+    try:
+        moment = datetime.fromisoformat(given)
     except ValueError:
-        raise UsageError(
-            f"--since {text!r}: expected a duration like 7d, 24h, 30m or a date like 2026-11-01"
-        ) from None
+        raise UsageError(f"--since {text!r}: {problem}, or a date like 2026-11-01") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -68,7 +68,7 @@ def _store(config_path: str | None, db_url: str | None) -> Iterator[Store]:
         raise StoreError(
             f"no history database at {sqlite_file} (run `auditor audit` first, or pass --db)"
         )
-    store = Store.open(url)
+    store = Store.open(url, read_only=True)
     try:
         yield store
     finally:
@@ -103,7 +103,11 @@ def _format_option(*choices: str) -> Callable[[F], F]:
 @click.option(
     "--status", type=click.Choice(["open", "resolved", "all"]), default="open", show_default=True
 )
-@click.option("--since", default=None, help="Last seen within: 7d, 24h, 30m, or since 2026-11-01.")
+@click.option(
+    "--since",
+    default=None,
+    help="Last seen within: 7d, 24h, 2w, 1h30m (units s m h d w), or since 2026-11-01.",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @_format_option("table", "json", "csv")
 def history_command(

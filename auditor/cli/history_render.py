@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from auditor.cli.common import console
+from auditor.cli.common import cell, console
 from auditor.model import Severity
-from auditor.store.types import RunRecord, StoredFinding, TeamStats, iso
+from auditor.render.csvfile import findings_csv
+from auditor.render.labels import object_label
+from auditor.store.types import OUT_OF_SCOPE, RunRecord, StoredFinding, TeamStats, iso
 
 SEVERITIES = [str(s) for s in Severity]
-CSV_COLUMNS = (
-    "id", "status", "severity", "check", "category", "team", "cluster", "object", "message",
-    "first_seen", "last_seen", "resolved_at",
-)  # fmt: skip
 
 
 def human(seconds: float | None) -> str:
@@ -34,24 +30,8 @@ def human(seconds: float | None) -> str:
     return f"{total}s"
 
 
-def object_label(finding: dict[str, Any]) -> str:
-    obj = finding.get("object")
-    if not obj:
-        origin = finding.get("origin") or {}
-        return f"{origin.get('path', '-')}:{origin.get('line')}" if origin else "-"
-    where = f"{obj['namespace']}/{obj['name']}" if obj.get("namespace") else obj["name"]
-    return f"{obj['kind']} {where}"
-
-
 def to_csv(found: Sequence[StoredFinding]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for stored in found:
-        row = stored.as_dict()
-        row["object"] = object_label(row)
-        writer.writerow(["" if row.get(c) is None else row[c] for c in CSV_COLUMNS])
-    return buffer.getvalue()
+    return findings_csv([stored.as_dict() for stored in found])
 
 
 def show(renderable: Any) -> None:
@@ -77,8 +57,6 @@ def history_table(
     found: Sequence[StoredFinding], *, title: str | None = None, lifecycle: bool = False
 ) -> None:
     """One row per finding; ``lifecycle`` swaps the message for first seen / resolved at."""
-    from rich.markup import escape
-
     tail = ("first seen", "resolved at") if lifecycle else ("last seen", "message")
     columns = ("id", "status", "severity", "check", "team", "cluster", "object", *tail)
     table = new_table(title or f"{len(found)} finding(s)", columns)
@@ -87,43 +65,46 @@ def history_table(
         last = (
             (f["first_seen"], f["resolved_at"] or "-")
             if lifecycle
-            else (f["last_seen"], escape(f["message"]))
+            else (f["last_seen"], f["message"])
         )
         table.add_row(
-            f["id"][:12],
-            f["status"],
-            f["severity"],
-            f["check"],
-            f["team"] or "-",
-            f["cluster"],
-            escape(object_label(f)),
-            *last,
+            *(
+                cell(value)
+                for value in (
+                    f["id"][:12],
+                    f["status"],
+                    f["severity"],
+                    f["check"],
+                    f["team"] or "-",
+                    f["cluster"],
+                    object_label(f),
+                    *last,
+                )
+            )
         )
     show(table)
 
 
 def finding_detail(found: StoredFinding) -> None:
-    from rich.markup import escape
-
     f = found.as_dict()
     fields = ("id", "check", "category", "severity", "status", "view", "team", "other_team",
               "cluster", "listener", "reason", "first_seen", "last_seen", "resolved_at")  # fmt: skip
-    lines = [f"[bold]{escape(f['message'])}[/bold]", f"object: {escape(object_label(f))}"]
-    lines += [f"{k}: {escape(str(f[k]))}" for k in fields if f.get(k) is not None]
+    lines = [f"[bold]{cell(f['message'])}[/bold]", f"object: {cell(object_label(f))}"]
+    lines += [f"{k}: {cell(f[k])}" for k in fields if f.get(k) is not None]
     if f.get("ref"):
-        lines.append(f"ref: {escape(str(f['ref']))}")
+        lines.append(f"ref: {cell(f['ref'])}")
     show("\n".join(lines))
     if f["changes"]:
         change_keys = ("op", "path", "desired", "live", "manager", "operation", "time")
         changes = new_table("changes", change_keys)
         for c in f["changes"]:
-            changes.add_row(*(escape("" if c.get(k) is None else str(c[k])) for k in change_keys))
+            changes.add_row(*(cell("" if c.get(k) is None else c[k]) for k in change_keys))
         show(changes)
     timeline = new_table("timeline", ("at", "event", "run", "severity", "changes", "message"))
     for e in found.events:
         d = e.as_dict()
         timeline.add_row(d["at"], d["type"], d["run_id"], str(d.get("severity")),
-                         str(len(d.get("changes") or ())), escape(str(d.get("message"))))  # fmt: skip
+                         str(len(d.get("changes") or ())), cell(d.get("message")))  # fmt: skip
     show(timeline)
 
 
@@ -143,7 +124,7 @@ def stats_table(figures: Sequence[TeamStats], start: datetime, now: datetime) ->
     for t in figures:
         oldest = t.oldest_open
         table.add_row(
-            t.team or "(no team)",
+            cell(t.team or "(no team)"),
             str(t.open_total),
             *(str(t.open_by_severity.get(s, 0)) for s in SEVERITIES),
             str(t.opened), str(t.reopened), str(t.resolved),
@@ -154,14 +135,16 @@ def stats_table(figures: Sequence[TeamStats], start: datetime, now: datetime) ->
 
 
 def runs_table(records: Sequence[RunRecord]) -> None:
-    from rich.markup import escape
-
     columns = ("run", "started", "duration", "status", "findings", "opened", "changed",
                "reopened", "resolved", "skipped")  # fmt: skip
     table = new_table(f"{len(records)} run(s)", columns)
     for r in records:
         c = r.counts
-        unread = [escape(f"{s.subject}: {s.reason}") for s in r.skipped if s.partial]
+        unread = [
+            cell(f"{s.subject}: {s.reason}")
+            for s in r.skipped
+            if s.partial or s.subject in (OUT_OF_SCOPE, "notify")  # shown in full
+        ]
         notes = len(r.skipped) - len(unread)
         skipped = "\n".join([*unread, *([f"({notes} note(s))"] if notes else [])]) or "-"
         table.add_row(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -13,6 +13,8 @@ from auditor.app import drift_settings
 from auditor.cli import EXIT_OK
 from auditor.cli.common import config_option, load_settings
 from auditor.config import Settings
+from auditor.durations import format_duration
+from auditor.redact import mask_url
 
 
 @click.group("config")
@@ -26,11 +28,31 @@ def _resolved(settings: Settings) -> dict[str, Any]:
     resolved: dict[str, Any] = json.loads(json.dumps(data, default=str))  # Paths, enums as text
     database = resolved.get("database") or {}
     if isinstance(database.get("url"), str):
-        database["url"] = _redact_url(database["url"])
+        database["url"] = mask_url(database["url"])
+    database["retention"] = _retention(settings)
     for repo in resolved.get("repositories") or ():
         if isinstance(repo.get("url"), str):
-            repo["url"] = _redact_url(repo["url"])
+            repo["url"] = mask_url(repo["url"])
+    slack = resolved.get("slack") or {}
+    if isinstance(slack.get("base_url"), str):
+        slack["base_url"] = mask_url(slack["base_url"])
+    resolved["schedule"]["resolved"] = _schedule(settings)
     return resolved
+
+
+def _retention(settings: Settings) -> str:
+    seconds = settings.database.retention_seconds
+    if not seconds:
+        return "keep everything (retention 0)"
+    return f"{format_duration(timedelta(seconds=seconds))} ({seconds} s)"
+
+
+def _schedule(settings: Settings) -> str:
+    schedule = settings.schedule
+    if schedule.cron:
+        return f"cron {schedule.cron!r} (UTC)"
+    seconds = schedule.interval_seconds or 0
+    return f"every {format_duration(timedelta(seconds=seconds))} ({seconds} s)"
 
 
 @config_group.command("check")
@@ -47,8 +69,10 @@ def config_check(config_path: str | None, fmt: str) -> int:
         return EXIT_OK
     click.echo(f"config OK: {settings.path}")
     click.echo(
-        f"  database: {_redact_url(settings.database.url)} (auto_migrate={settings.database.auto_migrate})"
+        f"  database: {mask_url(settings.database.url)} (auto_migrate={settings.database.auto_migrate})"
     )
+    click.echo(f"  retention: {_retention(settings)}")
+    click.echo(f"  schedule: {_schedule(settings)}")
     for cluster in settings.clusters:
         source = (
             f"snapshot {cluster.snapshot}"
@@ -62,7 +86,7 @@ def config_check(config_path: str | None, fmt: str) -> int:
             if repo.token_env
             else ("ssh key file" if repo.ssh_key_file else "none")
         )
-        click.echo(f"  repository {repo.name}: {_redact_url(repo.url)} @ {repo.ref} (auth: {auth})")
+        click.echo(f"  repository {repo.name}: {mask_url(repo.url)} @ {repo.ref} (auth: {auth})")
     for team in settings.teams:
         parents = (
             "any"
@@ -73,16 +97,9 @@ def config_check(config_path: str | None, fmt: str) -> int:
         click.echo(
             f"  team {team.name}: namespaces {list(team.namespaces)}; sources {len(team.sources)}; allowed parents: {parents}"
         )
+    if settings.ambient_exceptions:
+        click.echo(f"  mesh ambient exceptions: {', '.join(settings.ambient_exceptions)}")
     return EXIT_OK
-
-
-_USERINFO_PASSWORD = re.compile(r"^([A-Za-z][\w+.-]*://[^/@:]*):[^/]*@")
-_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
-
-
-def _redact_url(url: str) -> str:
-    """Hide a password in a URL: in its user info, or as a ``password=`` query parameter."""
-    return _QUERY_PASSWORD.sub(r"\1***", _USERINFO_PASSWORD.sub(r"\1:***@", url))
 
 
 def register(group: click.Group) -> None:

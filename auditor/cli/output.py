@@ -1,4 +1,4 @@
-"""Rendering of audit/analyze results: table (rich), json (DESIGN §6) and sarif."""
+"""Printing audit/analyze results: table (rich, from ``render.table``), JSON and SARIF."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Any
 
 import click
 
-from auditor.cli.common import console
-from auditor.cli.sarif import render_sarif
+from auditor.cli.common import cell, console
 from auditor.model import Finding, Skipped
+from auditor.render import findings_json
+from auditor.render.sarif import render_sarif
+from auditor.render.table import findings_table
 
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
@@ -19,56 +21,30 @@ def emit(
     *, fmt: str, findings: Sequence[Finding], run: dict[str, Any] | None, skipped: Sequence[Skipped]
 ) -> None:
     """Print ``findings`` in ``fmt`` to stdout (notes about skipped subjects go to stderr)."""
+    dicts = [f.as_dict() for f in findings]
     if fmt == "json":
-        payload: dict[str, Any] = {"findings": [f.as_dict() for f in findings]}
-        if run is not None:
-            payload = {"run": run, **payload}
-        click.echo(json.dumps(payload, indent=2, default=str))
+        click.echo(findings_json(dicts, run=run))
     elif fmt == "sarif":
-        click.echo(json.dumps(render_sarif(findings), indent=2))
+        click.echo(json.dumps(render_sarif(dicts), indent=2))
     else:
-        render_table(findings, skipped)
+        render_table(dicts, skipped)
 
 
-def _object(finding: Finding) -> str:
-    if finding.object is None:
-        origin = finding.origin
-        return f"{origin.path}:{origin.line}" if origin else "-"
-    key = finding.object
-    return f"{key.kind} {key.namespace + '/' if key.namespace else ''}{key.name}"
-
-
-def _detail(finding: Finding) -> str:
-    lines = [finding.message]
-    for change in finding.changes[:10]:
-        who = f" by {change.manager} ({change.operation})" if change.manager else ""
-        lines.append(f"  {change.op} {change.path}: {change.desired!r} -> {change.live!r}{who}")
-    if len(finding.changes) > 10:
-        lines.append(f"  … {len(finding.changes) - 10} more")
-    if finding.hidden_changes:
-        lines.append(f"  ({finding.hidden_changes} expected change(s) hidden)")
-    return "\n".join(lines)
-
-
-def render_table(findings: Sequence[Finding], skipped: Sequence[Skipped]) -> None:
-    from rich.markup import escape
+def render_table(findings: Sequence[dict[str, Any]], skipped: Sequence[Skipped]) -> None:
     from rich.table import Table
 
-    table = Table(show_lines=True, title=f"{len(findings)} finding(s)")
-    for column in ("severity", "check", "team", "cluster", "object", "detail"):
+    model = findings_table(findings)
+    table = Table(show_lines=True, title=model.title)
+    for column in model.columns:
         table.add_column(column, overflow="fold")
-    for f in findings:
+    for row in model.rows:
         table.add_row(
-            f"[{_STYLE[str(f.severity)]}]{f.severity}[/]",
-            escape(f"{f.check}\n{f.view}" + (f"\n{f.reason}" if f.reason else "")),
-            escape(f.team or "-"),
-            escape(f.cluster),
-            escape(_object(f)),
-            escape(_detail(f)),
+            f"[{_STYLE.get(row.severity, '')}]{cell(row.severity)}[/]",
+            *("\n".join(cell(line) for line in lines) for lines in row.cells),
         )
     console().print(table)
     if skipped:
         err = console(stderr=True)
         err.print(f"[bold]{len(skipped)} note(s) about what was not read or checked:[/]")
         for s in skipped:
-            err.print(f"  - {escape(s.subject)}: {escape(s.reason)}")
+            err.print(f"  - {cell(s.subject)}: {cell(s.reason)}")

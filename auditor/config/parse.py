@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from auditor import defaults
 from auditor.catalog import CHECKS
@@ -24,15 +26,23 @@ from auditor.config.types import (
     TeamSourceSettings,
 )
 from auditor.model import AllowedParent, Severity
+from auditor.redact import ambiguous_userinfo, mask_url
 
 TOP_KEYS = {
     "database", "clusters", "git", "limits", "repositories", "teams", "kinds",
-    "normalize", "ignore", "checks", "schedule", "serve", "notify",
+    "normalize", "ignore", "checks", "schedule", "serve", "notify", "mesh",
 }  # fmt: skip
+
+
+DATABASE_ENV = "AUDITOR_DATABASE_URL"
+DATABASE_SCHEMES = {"sqlite", "sqlite+pysqlite", "postgres", "postgresql", "postgresql+psycopg"}
+_ENV_REFERENCE = re.compile(r"\$\{[^}]*\}")
+_SUNDAY_7 = re.compile(r"(?<![0-9])7(?![0-9])")
 
 
 def parse_settings(root: ConfigReader, *, path: Path, environ: Mapping[str, str]) -> Settings:
     root.check_keys(TOP_KEYS)
+    _refuse_env_references(root)
     base = path.parent
     git = root.child("git")
     git.check_keys({"cache_dir", "timeout"})
@@ -44,6 +54,8 @@ def parse_settings(root: ConfigReader, *, path: Path, environ: Mapping[str, str]
     checks.check_keys({"disable", "severity"})
     serve = root.child("serve")
     serve.check_keys({"listen", "leases"})
+    mesh = root.child("mesh")
+    mesh.check_keys({"ambient_exceptions"})
     cache_dir = environ.get("AUDITOR_GIT_CACHE") or git.get(
         "cache_dir", str, "~/.cache/auditor/git"
     )
@@ -68,10 +80,23 @@ def parse_settings(root: ConfigReader, *, path: Path, environ: Mapping[str, str]
         serve_listen=serve.get("listen", str, "0.0.0.0:8080"),
         serve_leases=serve.get("leases", bool, True),
         slack=_slack(root.child("notify")),
+        ambient_exceptions=_ambient_exceptions(mesh),
         environ=dict(environ),
     )
     _cross_check(root, settings)
     return settings
+
+
+def _ambient_exceptions(reader: ConfigReader) -> tuple[str, ...]:
+    """``namespace/name`` globs (``namespace/*`` for a whole namespace)."""
+    patterns = tuple(reader.str_list("ambient_exceptions"))
+    for pattern in patterns:
+        namespace, sep, name = pattern.partition("/")
+        if not sep or not namespace or not name or "/" in name:
+            raise reader.error(
+                "ambient_exceptions", f"expected namespace/name globs, got {pattern!r}"
+            )
+    return patterns
 
 
 def _positive(reader: ConfigReader, key: str, default: int) -> int:
@@ -84,8 +109,15 @@ def _positive(reader: ConfigReader, key: str, default: int) -> int:
 def _database(reader: ConfigReader, environ: Mapping[str, str]) -> DatabaseSettings:
     reader.check_keys({"url", "auto_migrate", "retention"})
     retention = reader.duration("retention", "180d", allow_zero=True)  # 0 (any unit): keep all
+    env_url = environ.get(DATABASE_ENV)
+    url = env_url or reader.get("url", str, "sqlite:///auditor.db")
+    problem = database_url_problem(url)
+    if problem and env_url:
+        raise reader.error(None, f"{DATABASE_ENV} (which overrides url): {problem}")
+    if problem:
+        raise reader.error("url", problem)
     return DatabaseSettings(
-        url=environ.get("AUDITOR_DATABASE_URL") or reader.get("url", str, "sqlite:///auditor.db"),
+        url=url,
         auto_migrate=reader.get("auto_migrate", bool, False),
         retention_seconds=retention or None,
     )
@@ -113,9 +145,12 @@ def _repository(reader: ConfigReader) -> RepositorySettings:
     token_env, ssh_key = auth.get("token_env", str), auth.get("ssh_key_file", str)
     if token_env and ssh_key:
         raise auth.error(None, "use either token_env or ssh_key_file, not both")
+    url = reader.get("url", str, required=True)
+    if ambiguous_userinfo(url):
+        raise reader.error("url", _AMBIGUOUS)
     return RepositorySettings(
         name=reader.get("name", str, required=True),
-        url=reader.get("url", str, required=True),
+        url=url,
         ref=_ref(reader),
         token_env=token_env,
         ssh_key_file=os.path.expanduser(ssh_key) if ssh_key else None,
@@ -253,8 +288,72 @@ def _schedule(reader: ConfigReader) -> ScheduleSettings:
     if cron:
         if len(cron.split()) != 5:
             raise reader.error("cron", "expected a 5-field cron expression like '*/5 * * * *'")
+        problem = cron_problem(cron)
+        if problem:
+            raise reader.error("cron", f"invalid cron expression {cron!r}: {problem}")
         return ScheduleSettings(interval_seconds=None, cron=cron)
     return ScheduleSettings(interval_seconds=reader.duration("interval", "5m"))
+
+
+def cron_problem(expression: str) -> str | None:
+    """Why APScheduler's own crontab parser refuses ``expression`` (None when it accepts it).
+
+    Crontab allows 7 for Sunday in the day-of-week field where APScheduler stops at 6; both mean
+    a valid last day, so 7 is read as 6 for this check (the scheduler translates weekdays itself).
+    """
+    from apscheduler.triggers.cron import CronTrigger  # the scheduler's dependency, loaded lazily
+
+    *fields, weekday = expression.split()
+    try:
+        CronTrigger.from_crontab(" ".join([*fields, _SUNDAY_7.sub("6", weekday)]), timezone="UTC")
+    except (ValueError, TypeError) as e:
+        return str(e)
+    return None
+
+
+_AMBIGUOUS = (
+    "more than one '@' in the URL: percent-encode '@' in the user name or password as %40 "
+    "(otherwise the host is guessed and part of the password is echoed in errors)"
+)
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a history database (None when it can): an unsupported dialect or
+    an ambiguous user info. The message shows the URL masked."""
+    if ambiguous_userinfo(url):
+        return _AMBIGUOUS
+    scheme, sep, _ = url.partition("://")
+    if not sep or scheme.lower() not in DATABASE_SCHEMES:
+        return (
+            f"unsupported database URL {mask_url(url)!r}: expected sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST/DB (only SQLite and PostgreSQL are supported)"
+        )
+    return None
+
+
+def _refuse_env_references(root: ConfigReader) -> None:
+    """Config values are taken literally: a ``${VAR}`` in one is a mistake, reported by key."""
+    for where, value in _strings(root.data, ""):
+        if found := _ENV_REFERENCE.search(value):
+            raise root.error(
+                where,
+                f"{found.group(0)} looks like an environment variable "
+                "reference, but config values are not expanded: name the variable in a *_env "
+                "key instead (repositories[].auth.token_env, notify.slack.token_env, "
+                f"notify.slack.webhook_url_env), and set the database URL with {DATABASE_ENV}",
+            )
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every string in the raw config with its key path (``teams[0].sources[1].paths[0]``)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{path}[{i}]")
 
 
 def _slack(reader: ConfigReader) -> SlackSettings | None:

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.durations import parse_duration as _parse_duration
 from auditor.errors import ConfigError
-
-_DURATION = re.compile(r"^(\d+)(s|m|h|d)$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_duration(text: str) -> int:
-    """``30s``/``5m``/``2h``/``180d`` to seconds; ValueError otherwise."""
-    match = _DURATION.match(text.strip())
-    if not match:
-        raise ValueError(f"expected a duration like 30s, 5m, 2h or 180d, got {text!r}")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+    """Whole seconds of a duration (``30s``, ``5m``, ``2h``, ``180d``, ``2w``); ValueError otherwise.
+
+    The units and bounds are those of :func:`auditor.durations.parse_duration`.
+    """
+    return int(_parse_duration(text).total_seconds())
 
 
 class ConfigReader:
@@ -83,15 +80,13 @@ class ConfigReader:
         return readers
 
     def duration(self, key: str, default: str, *, allow_zero: bool = False) -> int:
-        """Seconds; a bare integer is seconds. Positive (or zero when ``allow_zero``)."""
+        """Seconds of a duration with a unit (``auditor.durations``; a bare number other than 0 is
+        refused). Positive (or zero when ``allow_zero``), at most 100 years."""
         value = self.get(key, (str, int), default)
         if isinstance(value, bool):
             raise self.error(key, f"expected a duration like 30s, 5m, 2h or 180d, got {value!r}")
         try:
-            if isinstance(value, int) or value.strip().isdigit():
-                seconds = int(value)
-            else:
-                seconds = parse_duration(value)
+            seconds = parse_duration(str(value))
         except ValueError as e:
             raise self.error(key, str(e)) from e
         if seconds < 0 or (seconds == 0 and not allow_zero):

@@ -128,6 +128,7 @@ class Settings:
     serve_listen: str
     serve_leases: bool
     slack: SlackSettings | None
+    ambient_exceptions: tuple[str, ...] = ()
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def repository(self, name: str) -> RepositorySettings:

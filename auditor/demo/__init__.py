@@ -54,6 +54,11 @@ teams:
     allowed_parents:
       - gateway: infra/public
     hostnames: ["shop.example.com", "*.shop.example.com"]
+notify:
+  slack:
+    # No token_env: the demo shows its messages through the console notifier instead.
+    default_channel: "#platform-drift"
+    digest_threshold: 10
 """
 
 _GIT_ENV = {

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
 from auditor.model import Body, GroupKind
 
@@ -130,3 +131,48 @@ def secret_metadata(item: Body) -> Body:
             k: v for k, v in annotations.items() if k not in SECRET_UNSAFE_ANNOTATIONS
         }
     return {"apiVersion": "v1", "kind": "Secret", "metadata": meta}
+
+
+POD_METADATA_FIELDS = ("name", "namespace", "uid", "labels", "annotations", "ownerReferences")
+
+
+def pod_metadata(item: Body) -> Body:
+    """A Pod reduced to the metadata the mesh checks read: identity, labels, annotations, owners."""
+    raw = item.get("metadata")
+    meta: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    kept = {k: meta[k] for k in POD_METADATA_FIELDS if k in meta}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": kept}
+
+
+def workload_template(item: Body, res: Resource) -> Body:
+    """A workload reduced to what the mesh checks read: its metadata, selector and its pod
+    template's labels, annotations and service account — never containers, whose env may hold
+    credentials."""
+    meta = _dict(item.get("metadata"))
+    spec = _dict(item.get("spec"))
+    if res.kind.kind == "CronJob":
+        job_spec = _dict(_dict(spec.get("jobTemplate")).get("spec"))
+        reduced: dict[str, Any] = {"jobTemplate": {"spec": {"template": _template(job_spec)}}}
+    else:
+        reduced = {"template": _template(spec)}
+    if "selector" in spec:
+        reduced["selector"] = spec["selector"]
+    kept = {k: meta[k] for k in POD_METADATA_FIELDS if k in meta}
+    return {"apiVersion": res.api_version, "kind": res.kind.kind, "metadata": kept, "spec": reduced}
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _template(spec: dict[str, Any]) -> dict[str, Any]:
+    template = _dict(spec.get("template"))
+    meta = _dict(template.get("metadata"))
+    pod = _dict(template.get("spec"))
+    account = (
+        {"serviceAccountName": pod["serviceAccountName"]} if "serviceAccountName" in pod else {}
+    )
+    return {
+        "metadata": {k: meta[k] for k in ("labels", "annotations") if k in meta},
+        "spec": account,
+    }

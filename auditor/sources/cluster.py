@@ -29,7 +29,15 @@ from kubernetes.config.incluster_config import (
 )
 
 from auditor.errors import ClusterError
-from auditor.kinds import NAMESPACE, SECRET, SERVICE
+from auditor.kinds import (
+    MESH_MARKERS,
+    NAMESPACE,
+    POD,
+    SECRET,
+    SERVICE,
+    WORKLOAD_KINDS,
+    MeshMarker,
+)
 from auditor.model import Body, GroupKind, LiveState, Skipped
 from auditor.sources.apidocs import (
     JSON,
@@ -40,13 +48,17 @@ from auditor.sources.apidocs import (
     Resource,
     cut,
     decode,
+    pod_metadata,
     resources,
     secret_metadata,
     typed,
     versions,
+    workload_template,
 )
 
 logger = logging.getLogger(__name__)
+
+_WORKLOADS = frozenset(WORKLOAD_KINDS)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,6 +153,14 @@ def _connect(
         raise ClusterError(
             f"cluster {name}: cannot load {where}: {cut(e)}", subject=f"cluster {name}"
         ) from e
+
+
+def api_client(
+    *, name: str, kubeconfig: str | None, context: str | None, environ: Mapping[str, str]
+) -> Any:
+    """A dedicated ``ApiClient`` as the cluster reads use it (the worker's Leases share it);
+    ``ClusterError`` when the kubeconfig or in-cluster config cannot be loaded."""
+    return _connect(name=name, kubeconfig=kubeconfig, context=context, environ=environ)
 
 
 def _kubeconfig_path(kubeconfig: str | None, environ: Mapping[str, str]) -> str:
@@ -244,6 +264,11 @@ def _read_kind(http: _Http, res: Resource, *, page_size: int) -> list[Body]:
     if res.kind == SECRET:
         items = _list(http, res, page_size=page_size, accept=METADATA_LIST)
         return [secret_metadata(item) for item in items]
+    if res.kind == POD:
+        items = _list(http, res, page_size=page_size, accept=METADATA_LIST)
+        return [pod_metadata(item) for item in items]
+    if res.kind in _WORKLOADS:
+        return [workload_template(item, res) for item in _list(http, res, page_size=page_size)]
     return [typed(item, res) for item in _list(http, res, page_size=page_size)]
 
 
@@ -267,6 +292,50 @@ def _read_crds(http: _Http, *, groups: set[str], page_size: int) -> list[Body] |
         return Skipped(subject=f"cluster {http.cluster}: CRD schemas", reason=e.reason)
     crds = [typed(item, _CRD) for item in items]
     return [c for c in crds if (c.get("spec") or {}).get("group") in groups]
+
+
+def _read_marker(http: _Http, marker: MeshMarker) -> Body | None:
+    """The mesh's marker ConfigMap by name (None: absent). Never a list of ConfigMaps."""
+    path = f"/api/v1/namespaces/{marker.namespace}/configmaps/{marker.name}"
+    try:
+        body = http.get(path)
+    except RequestFailed as e:
+        if e.status == HTTPStatus.NOT_FOUND:
+            return None
+        raise
+    raw = body.get("metadata")
+    meta: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {k: meta[k] for k in ("name", "namespace", "labels") if k in meta},
+        "data": body.get("data") if isinstance(body.get("data"), dict) else {},
+    }
+
+
+def _read_markers(
+    http: _Http, *, name: str, observed: set[GroupKind]
+) -> tuple[list[Body], list[Skipped]]:
+    """The marker ConfigMaps present (asked only for a mesh whose kinds were listed); a marker
+    that cannot be read leaves its mesh's kinds unread
+    (removed from ``observed``), so the mesh checks are neither run nor trusted to resolve."""
+    found: list[Body] = []
+    skipped: list[Skipped] = []
+    for marker in MESH_MARKERS:
+        if not any(gk.group in marker.groups for gk in observed):
+            continue  # none of the mesh's kinds is served: not installed, nothing to gate
+        try:
+            body = _read_marker(http, marker)
+        except RequestFailed as e:
+            extra = {"action": "get", "resource": str(marker.key), "cluster": name}
+            logger.warning("cannot read mesh marker: %s", e.describe(), extra=extra)
+            subject = f"cluster {name}: ConfigMap {marker.namespace}/{marker.name}"
+            skipped.append(Skipped(subject=subject, reason=e.reason))
+            observed.difference_update({gk for gk in observed if gk.group in marker.groups})
+            continue
+        if body is not None:
+            found.append(body)
+    return found, skipped
 
 
 # -- the source -----------------------------------------------------------------------------------
@@ -333,6 +402,9 @@ def _read(http: _Http, *, name: str, wanted: list[GroupKind], page_size: int) ->
         logger.debug("listed %d %s", len(items), gk, extra=log_extra)
         objects.extend(items)
         observed.add(gk)
+    markers, unread = _read_markers(http, name=name, observed=observed)
+    objects.extend(markers)
+    skipped.extend(unread)
     crds = _read_crds(http, groups={gk.group for gk in served if gk.group}, page_size=page_size)
     if isinstance(crds, Skipped):
         skipped.append(crds)

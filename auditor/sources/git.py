@@ -25,6 +25,7 @@ import tempfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import git
 
@@ -32,6 +33,7 @@ from auditor import kinds
 from auditor.defaults import MAX_FILE_BYTES, MAX_YAML_NODES
 from auditor.errors import GitError
 from auditor.model import GroupKind
+from auditor.redact import mask_secrets_in, mask_url
 from auditor.sources import kustomize, tree
 from auditor.sources.gitread import GitRead, ReadSettings, read_commit
 from auditor.sources.manifests import SourceProblem
@@ -92,7 +94,7 @@ class GitSource:
         self._timeout = timeout
         self._environ = environ
         self._subject = f"repository {spec.name}"
-        self._secrets: list[str] = []
+        self._secrets: list[str] = _url_secrets(spec.url)
         # A commit's tree never changes: listed once per source object (i.e. per audit), not once
         # per team that reads from it (hundreds of teams made that O(teams x files) in git calls).
         self._listed: dict[str, list[tree.Entry]] = {}
@@ -158,7 +160,7 @@ class GitSource:
                     subject=self._subject,
                 )
             basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-            self._secrets = [token, basic]
+            self._secrets = [token, basic, *_url_secrets(spec.url)]
             env |= {
                 "GIT_CONFIG_COUNT": "1",
                 "GIT_CONFIG_KEY_0": "http.extraHeader",
@@ -222,7 +224,7 @@ class GitSource:
             reason, transient = "repository unreachable or not found", True
         else:
             reason = "git failed"
-        url = self._scrub(_redact_url(self._spec.url))
+        url = self._scrub(mask_url(self._spec.url))
         message = f"{self._subject}: fetch from {url}: {reason}: {said}"
         logger.debug(message, extra={"action": "git-error", "resource": self._subject})
         return GitError(message, subject=self._subject, transient=transient)
@@ -235,7 +237,9 @@ class GitSource:
         return "the repository needs credentials: set auth.token_env or auth.ssh_key_file"
 
     def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
+        """Every URL in ``text`` masked, and the known secrets (token, URL user info) removed."""
+        text = mask_secrets_in(text)
+        for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, "***")
         return text
 
@@ -260,7 +264,7 @@ class GitSource:
                     return sha
         raise GitError(
             f"{self._subject}: ref {ref!r} is not a branch, tag or commit of "
-            f"{self._scrub(_redact_url(self._spec.url))}",
+            f"{self._scrub(mask_url(self._spec.url))}",
             subject=self._subject,
         )
 
@@ -274,9 +278,19 @@ class GitSource:
         return sha
 
 
-def _redact_url(url: str) -> str:
-    """The URL without a password in its user info (``https://user:***@host/...``)."""
-    return re.sub(r"^([a-zA-Z][\w+.-]*://[^/@:]*):[^/@]*@", r"\1:***@", url)
+def _url_secrets(url: str) -> list[str]:
+    """The credentials written into ``url`` (as written and percent-decoded), to scrub from git's
+    messages in any form git may echo them: the password, or an HTTP(S) user name when it is the
+    token itself (``https://ghp_xxx@host/repo.git``). SSH user names (``git@``) are not secrets."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return []
+    user, has_password, password = rest[: rest.rindex("@")].partition(":")
+    found = [password] if has_password else []
+    if scheme.lower() in ("http", "https") and not has_password:
+        found.append(user)
+    found += [unquote(s) for s in found]
+    return [s for s in found if len(s) >= 3]
 
 
 class _RepoTree:

@@ -122,7 +122,11 @@ class _Reader:
         if selection.kustomizations:
             self._render_all(selection.kustomizations)
         for path, target in selection.escaping:
-            what = f"symlink to {target!r} leads outside the repository; not followed"
+            what = (
+                f"symlink to {target!r} is a symlink loop (it never reaches a file); not followed"
+                if path in selection.loops
+                else f"symlink to {target!r} leads outside the repository; not followed"
+            )
             self.problem(manifests.UNSAFE_SYMLINK, path, None, what)
         self.skipped += [
             Skipped(subject=self._subject(path, "submodule"), reason="submodules are not read")

@@ -6,7 +6,10 @@ What the snapshot *observed* (DESIGN §3): the built-in kinds, every kind whose 
 every kind it holds an object of; it *serves* the same kinds. Scopes come from the CRDs, from the
 built-in table, and otherwise from the objects themselves (a kind with a namespaced object is
 namespaced). Secret values are dropped as the file is loaded. Any unreadable or invalid content is a
-``SnapshotError``: a partial snapshot would make absent objects look deleted.
+``SnapshotError``: a partial snapshot would make absent objects look deleted. Invalid includes a
+document (or List item) that is not a mapping, lacks ``apiVersion``/``kind``, or whose
+``metadata.name`` (or namespace) is not a string (:func:`check_documents`); such a document is
+never dropped silently, since its object would then be reported as deleted from the cluster.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from auditor.defaults import MAX_SNAPSHOT_BYTES, MAX_YAML_NODES, SNAPSHOT_BYTES_
 from auditor.errors import SnapshotError
 from auditor.model import Body, GroupKind, LiveState, ResourceKey
 from auditor.sources.manifests import crd_scopes, group_kind, is_crd
+from auditor.sources.snapshotcheck import check_documents
 from auditor.sources.yamlload import load_documents
 
 logger = logging.getLogger(__name__)
@@ -46,6 +50,7 @@ def load_snapshot(
     documents, problems, ignored = load_documents(text, path=str(path), max_nodes=max_nodes)
     if problems:
         raise SnapshotError(problems[0].message, subject=subject)
+    check_documents(documents, ignored, text=text, path=path, subject=subject)
     crds = [d.body for d in documents if is_crd(d.body)]
     objects = _unique(d.body for d in documents if not is_crd(d.body))
     observed = kinds.BUILTIN_KINDS | set(crd_scopes(crds)) | {group_kind(b) for b in objects}
@@ -91,13 +96,12 @@ def over_limit(path: Path, max_bytes: int) -> str:
 
 
 def _unique(bodies: Iterable[Body]) -> list[Body]:
-    """One body per object key (a dump may list an object twice, e.g. under two versions)."""
+    """One body per object key (a dump may list an object twice, e.g. under two versions).
+
+    Every body has a string ``metadata.name`` (:func:`check_documents` ran first)."""
     seen: dict[ResourceKey, Body] = {}
     for body in bodies:
-        meta = body.get("metadata")
-        if not isinstance(meta, dict) or not meta.get("name"):
-            logger.debug("a %s without metadata.name in the snapshot is ignored", body["kind"])
-            continue
+        meta = body["metadata"]
         gk = group_kind(body)
         key = ResourceKey(gk.group, gk.kind, str(meta.get("namespace") or ""), str(meta["name"]))
         if key in seen:

@@ -28,6 +28,7 @@ KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 MODE_SYMLINK = "120000"
 MODE_SUBMODULE = "160000"
 _MAX_LINK_HOPS = 8
+_LOOP = "\0loop"  # not a path: Git paths cannot hold NUL
 _MAX_DIR_LINK_ROUNDS = 3
 
 
@@ -45,12 +46,14 @@ class Entry:
 class Selection:
     """What to read: files (path as selected -> the blob holding its content) in path order,
     the kustomization files of the kustomize directories to render, and the escaping symlinks
-    (path, target) and submodules that the patterns select."""
+    (path, target) and submodules that the patterns select. ``loops`` names the escaping
+    symlinks that do not leave the repository but never reach a file (a cycle of links)."""
 
     files: list[tuple[str, Entry]] = field(default_factory=list)
     kustomizations: list[str] = field(default_factory=list)
     escaping: list[tuple[str, str]] = field(default_factory=list)
     submodules: list[str] = field(default_factory=list)
+    loops: set[str] = field(default_factory=set)
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
@@ -119,8 +122,8 @@ def select(
     def below(directory: str) -> bool:
         return any(could_match_below(p, directory) for p in patterns)
 
-    table, escaping = _virtual_table(entries, read_link)
-    selection = Selection()
+    table, escaping, loops = _virtual_table(entries, read_link)
+    selection = Selection(loops=loops)
     selection.escaping = [(p, t) for p, t in escaping if matches(p) or below(p)]
     selection.submodules = [
         e.path for e in entries if e.mode == MODE_SUBMODULE and (matches(e.path) or below(e.path))
@@ -166,18 +169,22 @@ def _kustomizations(table: dict[str, Entry], matches: Callable[[str], bool]) -> 
 
 def _virtual_table(
     entries: Sequence[Entry], read_link: Callable[[Entry], str]
-) -> tuple[dict[str, Entry], list[tuple[str, str]]]:
-    """Every readable path (symlinks resolved to their blob), and the symlinks that escape."""
+) -> tuple[dict[str, Entry], list[tuple[str, str]], set[str]]:
+    """Every readable path (symlinks resolved to their blob), the symlinks that escape, and
+    which of those are loops."""
     blobs = {e.path: e for e in entries if e.mode not in (MODE_SYMLINK, MODE_SUBMODULE)}
     links = {e.path: e for e in entries if e.mode == MODE_SYMLINK}
     table = dict(blobs)
     escaping: list[tuple[str, str]] = []
+    loops: set[str] = set()
     dir_links: list[tuple[str, str]] = []
     for path, link in sorted(links.items()):
         target = read_link(link)
         resolved = _resolve(path, target, links, read_link)
-        if resolved is None:
+        if resolved is None or resolved == _LOOP:
             escaping.append((path, target))
+            if resolved == _LOOP:
+                loops.add(path)
         elif resolved in blobs:
             table[path] = blobs[resolved]
         else:
@@ -193,13 +200,16 @@ def _virtual_table(
         if not new:
             break
         table.update(new)
-    return table, escaping
+    return table, escaping, loops
 
 
 def _resolve(
     path: str, target: str, links: dict[str, Entry], read_link: Callable[[Entry], str]
 ) -> str | None:
-    """The in-repository path a symlink leads to (following chains), or None when it leaves."""
+    """The in-repository path a symlink leads to (following chains), None when it leaves the
+    repository, :data:`_LOOP` when the chain comes back to a link or is longer than
+    ``_MAX_LINK_HOPS`` (as the kernel's ELOOP)."""
+    seen = {path}
     for _ in range(_MAX_LINK_HOPS):
         if target.startswith("/"):
             return None
@@ -209,5 +219,8 @@ def _resolve(
         resolved = "" if resolved == "." else resolved
         if resolved not in links:
             return resolved
+        if resolved in seen:
+            return _LOOP
+        seen.add(resolved)
         path, target = resolved, read_link(links[resolved])
-    return None
+    return _LOOP

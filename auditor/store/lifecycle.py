@@ -58,6 +58,7 @@ def event_detail(finding: Mapping[str, Any]) -> dict[str, Any]:
         "changes": list(finding.get("changes") or ()),
         "hidden_changes": finding.get("hidden_changes", 0),
         "origin": finding.get("origin"),
+        **({"resolution": finding["resolution"]} if "resolution" in finding else {}),
     }
 
 

@@ -30,12 +30,22 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 UPGRADE_HINT = "run `auditor db upgrade`"
 
 
+def migrations_dir() -> Path:
+    """Where Alembic's scripts are: ``<checkout>/migrations`` in a source tree, else the
+    ``auditor/_migrations`` directory an installed wheel carries (see setup.py)."""
+    checkout = PROJECT_ROOT / "migrations"
+    if (checkout / "env.py").is_file():
+        return checkout
+    return Path(__file__).resolve().parents[1] / "_migrations"
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
-    """Alembic's config from ``[tool.alembic]``, falling back to ``<project>/migrations``."""
+    """Alembic's config from ``[tool.alembic]`` in a checkout; installed, only the script
+    location (``migrations_dir()``)."""
     pyproject = PROJECT_ROOT / "pyproject.toml"
     config = Config(toml_file=pyproject if pyproject.exists() else None, stdout=io.StringIO())
     if config.get_alembic_option("script_location") is None:
-        config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+        config.set_main_option("script_location", str(migrations_dir()))
     config.attributes["connection"] = connection
     return config
 
@@ -95,9 +105,9 @@ def check(url: str) -> None:
         engine.dispose()
 
 
-def ensure_schema(engine: Engine, *, auto_migrate: bool) -> None:
+def ensure_schema(engine: Engine, *, auto_migrate: bool, read_only: bool = False) -> None:
     """Initialize an empty database; refuse (or, with ``auto_migrate``, upgrade) an old one;
-    always refuse one written by a newer auditor."""
+    always refuse one written by a newer auditor. ``read_only`` refuses instead of initializing."""
     with engine.connect() as connection:
         current = current_revision(connection)
         tables = set(inspect(connection).get_table_names())
@@ -109,6 +119,10 @@ def ensure_schema(engine: Engine, *, auto_migrate: bool) -> None:
             raise SchemaRevisionError(
                 "the database holds auditor tables but no schema revision; "
                 "restore the alembic_version table or use an empty database"
+            )
+        if read_only:
+            raise SchemaRevisionError(
+                "the database holds no auditor history yet (run `auditor audit` first)"
             )
         _upgrade_engine(engine, initializing=True)
         return

@@ -264,3 +264,15 @@ def percentile(values: Sequence[float], pct: float) -> float | None:
         return None
     ordered = sorted(values)
     return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def open_counts(session: Session) -> list[tuple[str | None, str, str, int]]:
+    """Open findings counted by (team, category, severity), for the worker's gauge."""
+    stmt = (
+        select(FindingRow.team, FindingRow.category, FindingRow.severity, func.count())
+        .where(FindingRow.status == OPEN)
+        .group_by(FindingRow.team, FindingRow.category, FindingRow.severity)
+    )
+    return [
+        (team, category, severity, int(n)) for team, category, severity, n in session.execute(stmt)
+    ]

@@ -18,6 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from auditor.model import AuditRun
+from auditor.store import out_of_scope
+from auditor.store import outbox as outbox_mod
 from auditor.store.lifecycle import (
     CoverageIndex,
     Known,
@@ -31,6 +33,7 @@ from auditor.store.types import (
     EventType,
     FindingEvent,
     FindingStatus,
+    OutboxPlanner,
     RecordResult,
     RunScope,
     parse_time,
@@ -48,8 +51,14 @@ _COUNT_COLUMNS = {
 }
 
 
-def record(session: Session, run: AuditRun, scope: RunScope) -> RecordResult:
-    """Apply ``run`` inside the session's (write) transaction; the caller commits."""
+def record(
+    session: Session, run: AuditRun, scope: RunScope, outbox: OutboxPlanner | None = None
+) -> RecordResult:
+    """Apply ``run`` inside the session's (write) transaction; the caller commits.
+
+    With ``outbox``, the notifications of the run's events are written in the same transaction,
+    so an event is recorded with its notifications or not at all.
+    """
     at = parse_time(run.started_at)
     if not _insert_run(session, run, scope, at):
         logger.info("run already recorded", extra={"action": "record", "run_id": run.id})
@@ -62,7 +71,10 @@ def record(session: Session, run: AuditRun, scope: RunScope) -> RecordResult:
     events = [_event(i, EventType.OPENED, run.id, at, seen[i]) for i in seen if i in new_ids]
     events += _apply_seen(session, seen, known, new_ids, run_id=run.id, at=at)
     events += _apply_absent(session, seen, known, scope, CoverageIndex.of(run.coverage), run.id, at)
+    events += out_of_scope.resolve(session, scope, run_id=run.id, at=at)
     _insert_events(session, events)
+    if outbox is not None:
+        outbox_mod.insert(session, outbox([outbox_mod.delta(e) for e in events]))
     _finish_run(session, run.id, len(seen), events)
     return RecordResult(run_id=run.id, events=tuple(events))
 

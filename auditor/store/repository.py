@@ -8,7 +8,7 @@ and row locks. SQLAlchemy errors leave this module as StoreError (password maske
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -17,12 +17,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from auditor.errors import StoreError
-from auditor.model import AuditRun
+from auditor.model import AuditRun, OutboxEntry, Skipped, SlackThread
 from auditor.store import engine as engine_mod
-from auditor.store import queries, recorder, tables
+from auditor.store import outbox, queries, recorder, tables
 from auditor.store.types import (
     EventType,
     HistoryQuery,
+    OutboxPlanner,
     PruneResult,
     RecordResult,
     RunRecord,
@@ -42,15 +43,21 @@ class Store:
         self._url = url
 
     @classmethod
-    def open(cls, url: str, *, auto_migrate: bool = False) -> Store:
-        """Connect, initialize an empty database, and check its schema revision."""
-        engine = engine_mod.create(url)
+    def open(cls, url: str, *, auto_migrate: bool = False, read_only: bool = False) -> Store:
+        """Connect, initialize an empty database, and check its schema revision.
+
+        ``read_only`` (the history commands): open without writing anything, not even a pragma,
+        and refuse rather than initialize or upgrade a schema that is not current.
+        """
+        engine = engine_mod.create(url, read_only=read_only)
         try:
             with engine_mod.translated("connecting to the database", url):
                 if not _at_head(engine):
                     from auditor.store import migrate  # Alembic only when there is work
 
-                    migrate.ensure_schema(engine, auto_migrate=auto_migrate)
+                    migrate.ensure_schema(
+                        engine, auto_migrate=auto_migrate and not read_only, read_only=read_only
+                    )
         except BaseException:
             engine.dispose()
             raise
@@ -69,10 +76,13 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def record_run(self, run: AuditRun, *, scope: RunScope) -> RecordResult:
-        """Store ``run`` and apply its findings to the lifecycle, in one transaction."""
+    def record_run(
+        self, run: AuditRun, *, scope: RunScope, outbox: OutboxPlanner | None = None
+    ) -> RecordResult:
+        """Store ``run``, apply its findings to the lifecycle and (with ``outbox``) queue its
+        notifications, in one transaction."""
         with self._session("recording run", write=True) as session:
-            result = recorder.record(session, run, scope)
+            result = recorder.record(session, run, scope, outbox)
         logger.info(
             "run recorded",
             extra={
@@ -111,6 +121,7 @@ class Store:
         """Retention: old runs and claims, and findings resolved before the cutoff (with events)."""
         with self._session("pruning history", write=True) as session:
             result = queries.prune(session, older_than)
+            outbox.prune(session, older_than)
         logger.info(
             "history pruned",
             extra={"action": "prune", "runs": result.runs, "events": result.events},
@@ -123,6 +134,67 @@ class Store:
         """Claim one scheduled tick; False when another worker already claimed it."""
         with self._session("claiming a scheduled run", write=True) as session:
             return recorder.claim(session, schedule_key, scheduled_for, now or datetime.now(UTC))
+
+    def open_counts(self) -> list[tuple[str | None, str, str, int]]:
+        """Open findings counted by (team, category, severity) (the worker's metrics)."""
+        with self._session("counting open findings") as session:
+            return queries.open_counts(session)
+
+    def ping(self) -> None:
+        """One round trip to the database (the worker's readiness); StoreError when it fails."""
+        with self._session("checking the database") as session:
+            session.execute(text("SELECT 1"))
+
+    # --- the notification outbox (auditor.store.outbox) ---------------------------------
+
+    def pending_notifications(self, *, limit: int = 1000) -> list[OutboxEntry]:
+        """Pending outbox rows in event order (due or not: the sender keeps the order)."""
+        with self._session("reading the outbox") as session:
+            return outbox.pending(session, limit)
+
+    def claim_notifications(self, ids: Sequence[int], *, now: datetime, until: datetime) -> bool:
+        """Claim rows for sending until ``until``; False when another sender has them."""
+        with self._session("claiming notifications", write=True) as session:
+            return outbox.claim(session, ids, now=now, until=until)
+
+    def slack_thread(self, finding_id: str, channel: str) -> SlackThread | None:
+        """Where the finding's message in ``channel`` was posted, if it was."""
+        with self._session("reading a Slack thread") as session:
+            return outbox.thread(session, finding_id, channel)
+
+    def notifications_sent(
+        self,
+        ids: Sequence[int],
+        *,
+        threads: Mapping[tuple[str, str], SlackThread],
+        now: datetime,
+    ) -> None:
+        with self._session("marking notifications sent", write=True) as session:
+            outbox.mark_sent(session, ids, threads, now=now)
+
+    def notifications_failed(
+        self,
+        ids: Sequence[int],
+        *,
+        reason: str,
+        permanent: bool,
+        retry_at: datetime,
+        note: Skipped | None = None,
+    ) -> None:
+        with self._session("marking notifications failed", write=True) as session:
+            outbox.mark_failed(
+                session, ids, reason=reason, permanent=permanent, retry_at=retry_at, note=note
+            )
+
+    def outbox_depth(self) -> int:
+        """Pending notification rows."""
+        with self._session("counting the outbox") as session:
+            return outbox.depth(session)
+
+    def outbox_counts(self) -> dict[str, int]:
+        """Outbox rows by status (pending, sent, failed)."""
+        with self._session("counting the outbox") as session:
+            return outbox.counts(session)
 
     @contextmanager
     def _session(self, action: str, *, write: bool = False) -> Iterator[Session]:

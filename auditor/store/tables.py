@@ -2,7 +2,8 @@
 
 Tables: ``runs`` (one per audit), ``findings`` (one per fingerprint, current detail and
 lifecycle), ``finding_events`` (the timeline), ``run_claims`` (one row per scheduled tick,
-unique, so two workers can never run the same tick). Schema changes need a migration in
+unique, so two workers can never run the same tick), ``outbox`` (notifications to send, written
+with the run) and ``slack_threads`` (where each finding's message lives, per channel). Schema changes need a migration in
 ``migrations/versions`` (tests compare the two).
 """
 
@@ -14,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     ForeignKey,
@@ -28,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 """The Alembic revision these models match; a new migration updates it (a test checks)."""
 
 NAMING_CONVENTION = {
@@ -130,6 +132,45 @@ class RunClaimRow(Base):
     schedule_key: Mapped[str] = mapped_column(String(253))
     scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxRow(Base):
+    """One notification: a finding event for one channel. ``id`` orders events."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("run_id", "finding_id", "event", "channel"),
+        Index(None, "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(64))
+    finding_id: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    team: Mapped[str | None] = mapped_column(String(253))
+    channel: Mapped[str] = mapped_column(String(253))
+    digest_key: Mapped[str | None] = mapped_column(String(600))
+    finding: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SlackThreadRow(Base):
+    """Slack's channel id and ``ts`` of a finding's message in one configured channel."""
+
+    __tablename__ = "slack_threads"
+
+    finding_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(253), primary_key=True)
+    slack_channel: Mapped[str] = mapped_column(String(253))
+    ts: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 def table(model: type[Base]) -> Table:

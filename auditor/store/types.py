@@ -6,13 +6,16 @@ Timestamps are timezone-aware UTC ``datetime`` values; ``iso()`` renders them wi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from auditor.model import Skipped
+from auditor.model import DeltaType, FindingDelta, OutboxMessage, Skipped
+
+OutboxPlanner = Callable[[Sequence[FindingDelta]], Sequence[OutboxMessage]]
+"""Turns a run's events into the notifications to store with it (``auditor.notify.plan``)."""
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -60,16 +63,17 @@ def in_finding_order(finding: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+OUT_OF_SCOPE = "out of scope"
+"""Resolution of findings whose cluster or team left the config (``store/out_of_scope.py``)."""
+
+
 class FindingStatus(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"
 
 
-class EventType(StrEnum):
-    OPENED = "opened"
-    CHANGED = "changed"
-    RESOLVED = "resolved"
-    REOPENED = "reopened"
+EventType = DeltaType
+"""The history's event types are the notifier's delta types (one enum, in ``auditor.model``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,11 +82,15 @@ class RunScope:
 
     ``teams`` None means every team (and findings with no team); ``disabled_checks`` are the
     checks the config turned off, whose findings the run neither raises nor resolves.
+    ``configured_clusters``/``configured_teams`` (None: unknown) are every cluster and team the
+    config names: open findings of any other cluster or team are resolved as out of scope.
     """
 
     clusters: frozenset[str]
     teams: frozenset[str] | None = None
     disabled_checks: frozenset[str] = frozenset()
+    configured_clusters: frozenset[str] | None = None
+    configured_teams: frozenset[str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -17,6 +17,7 @@ from auditor.store import Store
 from tests.e2e.test_audit_snapshot import ROUTE, snapshot
 from tests.gitrepo import GitRemote
 from tests.integration.conftest_k8s import K8sApiFactory
+from tests.k8s_emulator_docs import BUILTIN_RESOURCES
 
 
 def _config(root: Path, remote: GitRemote, *, limits: str = "{}", cluster: str = "") -> Path:
@@ -103,14 +104,8 @@ def test_cluster_with_no_kind_listed_is_nothing_read(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     api = k8s_api(channel=None, context="prod")
-    for group, plural in [
-        ("", "namespaces"),
-        ("", "services"),
-        ("", "secrets"),
-        ("", "configmaps"),
-        ("networking.k8s.io", "networkpolicies"),
-    ]:
-        api.emulator.fail(group, plural, status=403)
+    for resource in BUILTIN_RESOURCES:  # every list the auditor could make is forbidden
+        api.emulator.fail(resource.group, resource.plural, status=403)
     cluster = f"{{name: prod, kubeconfig: {api.kubeconfig}, context: prod}}"
     code, result, err = _audit(capsys, _config(tmp_path, remote, cluster=cluster))
     assert code == 3

@@ -252,7 +252,7 @@ def test_runs_listing(seeded: Seeded, capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_db_upgrade_then_history(empty_db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "db", "upgrade", "--db", empty_db_url)
-    assert code == 0 and "revision 0001" in out
+    assert code == 0 and "revision 0002" in out
     assert _json(capsys, "history", "--db", empty_db_url) == {"findings": []}
 
 

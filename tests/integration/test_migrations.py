@@ -18,12 +18,12 @@ from auditor.store.tables import Base
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 # A second revision that exists only in this test, to have a database "older than the code".
-REVISION_0002 = """
+REVISION_0003 = """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -75,10 +75,10 @@ def _revision(url: str) -> str | None:
 
 
 def _future_project(tmp_path: Path) -> Path:
-    """A copy of the project's migrations plus revision 0002, with its own [tool.alembic]."""
+    """A copy of the project's migrations plus revision 0003, with its own [tool.alembic]."""
     root = tmp_path / "future"
     shutil.copytree(MIGRATIONS, root / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "migrations" / "versions" / "0002_note.py").write_text(REVISION_0002)
+    (root / "migrations" / "versions" / "0003_note.py").write_text(REVISION_0003)
     (root / "pyproject.toml").write_text(
         '[tool.alembic]\nscript_location = "%(here)s/migrations"\n'
     )
@@ -87,9 +87,9 @@ def _future_project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def newer_code(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Make the auditor's migrations include revision 0002 (head), once ``db_url`` is at 0001."""
+    """Make the auditor's migrations include revision 0003 (head), once ``db_url`` is at 0002."""
     monkeypatch.setattr(migrate, "PROJECT_ROOT", _future_project(tmp_path))
-    monkeypatch.setattr(tables, "SCHEMA_REVISION", "0002")
+    monkeypatch.setattr(tables, "SCHEMA_REVISION", "0003")
     yield
 
 
@@ -106,7 +106,7 @@ def test_downgrade_base_and_upgrade_round_trip(empty_db_url: str) -> None:
     assert _revision(empty_db_url) is None
     migrate.upgrade(empty_db_url)
     assert _diffs(empty_db_url) == []
-    assert _revision(empty_db_url) == "0001"
+    assert _revision(empty_db_url) == "0002"
 
 
 def test_apscheduler_tables_are_left_alone(empty_db_url: str) -> None:
@@ -124,19 +124,19 @@ def test_apscheduler_tables_are_left_alone(empty_db_url: str) -> None:
 def test_open_initializes_an_empty_database(empty_db_url: str) -> None:
     with Store.open(empty_db_url) as store:
         assert store.history(HistoryQuery()) == []
-    assert _revision(empty_db_url) == "0001"
+    assert _revision(empty_db_url) == "0002"
 
 
 def test_old_revision_is_refused_unless_auto_migrate(db_url: str, newer_code: None) -> None:
     with pytest.raises(SchemaRevisionError, match="auditor db upgrade"):
         Store.open(db_url)
-    assert _revision(db_url) == "0001"
-    Store.open(db_url, auto_migrate=True).close()
     assert _revision(db_url) == "0002"
+    Store.open(db_url, auto_migrate=True).close()
+    assert _revision(db_url) == "0003"
 
 
 def test_db_upgrade_applies_pending_revisions(db_url: str, newer_code: None) -> None:
-    assert migrate.upgrade(db_url) == "0002"
+    assert migrate.upgrade(db_url) == "0003"
     Store.open(db_url).close()
 
 
@@ -151,7 +151,7 @@ def test_newer_revision_than_the_code_is_refused(
             Store.open(db_url, auto_migrate=auto_migrate)
     with pytest.raises(SchemaRevisionError, match="newer auditor"):
         migrate.upgrade(db_url)
-    assert _revision(db_url) == "0002"
+    assert _revision(db_url) == "0003"
 
 
 def test_tables_without_a_revision_are_refused(empty_db_url: str) -> None:

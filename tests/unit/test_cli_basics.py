@@ -136,7 +136,7 @@ def test_config_check_masks_database_passwords(
     config.write_text("database: {url: 'postgresql+psycopg://auditor:s3cr3t@db:5432/audit'}\n")
     assert cli.main(["config", "check", "--config", str(config)]) == 0
     out = capsys.readouterr().out
-    assert "s3cr3t" not in out and "auditor:***@db:5432/audit" in out
+    assert "s3cr3t" not in out and "postgresql+psycopg://***@db:5432/audit" in out
 
 
 def test_config_check_json_and_repository_urls_mask_passwords(
@@ -151,7 +151,7 @@ def test_config_check_json_and_repository_urls_mask_passwords(
         assert cli.main(["config", "check", "--config", str(config), "--format", fmt]) == 0
         out = capsys.readouterr().out
         assert "s3cr3t" not in out and "qu3ry" not in out and "ghp_t0ken" not in out, fmt
-        assert "bot:***@git.example/r.git" in out, fmt
+        assert "https://***@git.example/r.git" in out, fmt
 
 
 def test_config_check_rejects_a_malformed_ignore_path(

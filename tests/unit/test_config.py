@@ -42,6 +42,7 @@ def test_example_config_is_valid_and_covers_every_section() -> None:
     assert settings.database.retention_seconds == 180 * 86400
     assert settings.slack is not None and settings.slack.digest_threshold == 10
     assert settings.normalize.ignore[0].managers == ("argo-rollouts",)
+    assert settings.ambient_exceptions == ("legacy/batch-*",)
 
 
 def test_defaults_of_a_minimal_config(tmp_path: Path) -> None:
@@ -134,8 +135,34 @@ def test_env_overrides_database_url_and_git_cache(tmp_path: Path) -> None:
             "repositories[0].ref: expected a string",
         ),
         ("git: {timeout: true}\n", "git.timeout: expected a duration"),
-        ("git: {timeout: -5}\n", "git.timeout: expected a positive duration"),
+        ("git: {timeout: -5}\n", "git.timeout: expected a duration like"),
         ("schedule: {interval: 0s}\n", "schedule.interval: expected a positive duration"),
+        (
+            "mesh: {ambient_exceptions: [legacy]}\n",
+            "mesh.ambient_exceptions: expected namespace/name",
+        ),
+        ("mesh: {exceptions: []}\n", "mesh.exceptions"),
+        # issue 8: one duration parser, bare numbers refused, bounded at 100 years
+        ("database: {retention: 100}\n", "database.retention: expected a duration like"),
+        ("git: {timeout: 120}\n", "git.timeout: expected a duration like 90s"),
+        ("database: {retention: 1000000d}\n", "database.retention: '1000000d' is longer than"),
+        ("schedule: {interval: 99999999999w}\n", "schedule.interval: '99999999999w' is longer"),
+        ("schedule: {cron: '99 * * * *'}\n", "schedule.cron: invalid cron expression '99 * * * *'"),
+        ("schedule: {cron: '* * * 13 *'}\n", "schedule.cron: invalid cron expression"),
+        ("database: {url: 'mysql://u@h/db'}\n", "database.url: unsupported database URL"),
+        ("database: {url: '${DB_URL}'}\n", "database.url: ${DB_URL} looks like an environment"),
+        (
+            "repositories: [{name: r, url: 'https://${TOKEN}@h/r.git'}]\n",
+            "repositories[0].url: ${TOKEN} looks like an environment variable reference",
+        ),
+        (
+            "database: {url: 'postgresql://u:p@ss@h/db'}\n",
+            "database.url: more than one '@' in the URL: percent-encode '@'",
+        ),
+        (
+            "repositories: [{name: r, url: 'https://u:p@ss@h/r.git'}]\n",
+            "repositories[0].url: more than one '@'",
+        ),
     ],
 )
 def test_errors_name_file_and_key_path(tmp_path: Path, text: str, expected: str) -> None:
@@ -165,3 +192,26 @@ def test_non_utf8_config_is_a_config_error(tmp_path: Path) -> None:
 def test_zero_retention_in_any_unit_keeps_everything(tmp_path: Path, retention: str) -> None:
     settings = load(write(tmp_path, f"database: {{retention: {retention}}}\n"), environ={})
     assert settings.database.retention_seconds is None
+
+
+def test_env_database_url_problems_name_the_variable(tmp_path: Path) -> None:
+    path = write(tmp_path, "database: {url: 'sqlite:///a.db'}\n")
+    with pytest.raises(ConfigError, match=r"database: AUDITOR_DATABASE_URL .*unsupported") as info:
+        load(path, environ={"AUDITOR_DATABASE_URL": "mysql://dbadmin7:hunter22@db/x"})
+    assert "hunter22" not in str(info.value) and "dbadmin7" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("given", "seconds"), [("2w", 1209600), ("1h30m", 5400), ("36500d", 3153600000)]
+)
+def test_durations_accept_weeks_compounds_and_the_bound(
+    tmp_path: Path, given: str, seconds: int
+) -> None:
+    settings = load(write(tmp_path, f"database: {{retention: {given}}}\n"), environ={})
+    assert settings.database.retention_seconds == seconds
+
+
+@pytest.mark.parametrize("cron", ["*/5 * * * *", "0 3 * * 7", "0 3 * * 5-7", "0 17 * * mon-fri"])
+def test_valid_crontab_expressions_pass(tmp_path: Path, cron: str) -> None:
+    settings = load(write(tmp_path, f"schedule: {{cron: '{cron}'}}\n"), environ={})
+    assert settings.schedule.cron == cron and settings.schedule.interval_seconds is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from auditor.checks.common.selectors import selector_matches
 from auditor.checks.gateway.index import parse_listeners
 from auditor.checks.gateway.listeners import (
     candidates,
@@ -11,7 +12,6 @@ from auditor.checks.gateway.listeners import (
     intersects,
     kind_allowed,
     namespace_allowed,
-    selector_matches,
 )
 from auditor.model import GroupKind, ResourceKey
 

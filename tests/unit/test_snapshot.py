@@ -146,6 +146,62 @@ def test_unreadable_snapshot_is_a_snapshot_error(
     assert str(path) in str(caught.value)
 
 
-def test_empty_and_non_kubernetes_snapshot_observes_only_builtins(tmp_path: Path) -> None:
-    state = load_snapshot(write(tmp_path, "# nothing\nfoo: bar\n"), cluster="lab")
+def test_empty_snapshot_observes_only_builtins(tmp_path: Path) -> None:
+    state = load_snapshot(write(tmp_path, "# nothing\n---\n"), cluster="lab")
     assert state.objects == () and state.observed == kinds.BUILTIN_KINDS
+
+
+ROUTE_DOC = f"apiVersion: {GW}/v1\nkind: HTTPRoute\nmetadata: {{name: ok, namespace: web}}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # issue 8: an invalid document is never dropped silently (it would look deleted)
+        (
+            ROUTE_DOC + f"---\napiVersion: {GW}/v1\nmetadata: {{name: r, namespace: web}}\n",
+            r"1 document\(s\) are not Kubernetes objects .*\(the first: document 2, line 5\)",
+        ),
+        (ROUTE_DOC + "---\nfoo: bar\n", r"\(the first: document 2, line 5\)"),
+        (ROUTE_DOC + "---\n- a\n- b\n", r"\(the first: document 2, line 5\)"),
+        (
+            f"apiVersion: v1\nkind: List\nitems:\n- {{apiVersion: {GW}/v1, metadata: {{name: r}}}}\n",
+            r"\(the first: document 1, item 1, line 4\)",
+        ),
+        (
+            ROUTE_DOC + f"---\napiVersion: {GW}/v1\nkind: HTTPRoute\nmetadata: {{name: 42}}\n",
+            r"snap.yaml:5: HTTPRoute whose metadata.name is not a non-empty string",
+        ),
+        (
+            ROUTE_DOC
+            + f"---\napiVersion: {GW}/v1\nkind: HTTPRoute\nmetadata: {{name: r, namespace: 7}}\n",
+            r"snap.yaml:5: HTTPRoute whose metadata.namespace is not",
+        ),
+        (
+            ROUTE_DOC + f"---\napiVersion: {GW}/v1\nkind: HTTPRoute\n",
+            r"snap.yaml:5: HTTPRoute whose metadata.name",
+        ),
+        (
+            json.dumps({"apiVersion": "v1", "kind": "List", "items": [{"kind": "HTTPRoute"}]}),
+            r"\(the first: JSON value 1, item 1\)",
+        ),
+        (
+            '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}} [1]',
+            "JSON value 2",
+        ),
+    ],
+)
+def test_invalid_documents_make_the_snapshot_an_error(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(SnapshotError, match=message) as caught:
+        load_snapshot(write(tmp_path, text), cluster="lab")
+    assert caught.value.subject == f"cluster lab: snapshot {tmp_path / 'snap.yaml'}"
+
+
+def test_typed_list_items_without_type_are_objects(tmp_path: Path) -> None:
+    text = (
+        f"apiVersion: {GW}/v1\nkind: HTTPRouteList\nitems:\n- metadata: {{name: r, namespace: a}}\n"
+    )
+    state = load_snapshot(write(tmp_path, text), cluster="lab")
+    assert [o["metadata"]["name"] for o in state.objects] == ["r"]

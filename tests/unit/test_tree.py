@@ -92,6 +92,8 @@ def test_symlinks_are_followed_inside_and_reported_outside() -> None:
         link("c/out.yaml", "../../etc/passwd"),
         link("c/abs.yaml", "/etc/passwd"),
         link("c/loop.yaml", "loop.yaml"),
+        link("c/ping.yaml", "pong.yaml"),
+        link("c/pong.yaml", "ping.yaml"),
         link("other/out.yaml", "/etc/passwd"),
         Entry(path="c/vendor", mode="160000", sha="abc", size=None),
     ]
@@ -106,7 +108,10 @@ def test_symlinks_are_followed_inside_and_reported_outside() -> None:
         ("c/abs.yaml", "/etc/passwd"),
         ("c/loop.yaml", "loop.yaml"),
         ("c/out.yaml", "../../etc/passwd"),
+        ("c/ping.yaml", "pong.yaml"),
+        ("c/pong.yaml", "ping.yaml"),
     ]
+    assert chosen.loops == {"c/loop.yaml", "c/ping.yaml", "c/pong.yaml"}  # named as loops
     assert chosen.submodules == ["c/vendor"]
 
 

@@ -17,9 +17,11 @@ class PolicySettings:
     """What a run gives every check family besides the cluster state.
 
     ``teams`` empty means no org policy (findings carry ``team=None``); ``disabled`` are check IDs
-    not to emit; ``now`` is passed in so the checks stay pure.
+    not to emit; ``now`` is passed in so the checks stay pure; ``ambient_exceptions`` are the
+    config's ``mesh.ambient_exceptions`` (``namespace/name`` globs, AM-002).
     """
 
     teams: Sequence[TeamPolicy] = ()
     disabled: frozenset[str] = frozenset()
     now: datetime | None = None
+    ambient_exceptions: tuple[str, ...] = ()

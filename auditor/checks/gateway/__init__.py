@@ -13,8 +13,8 @@ GATEWAY_SEMANTICS.md is the rule book; each module documents the exact rule it i
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
+from auditor.checks.common.unique import unique_findings
 from auditor.checks.gateway.attachment import attachment_findings
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.enforcement import enforcement_findings
@@ -52,18 +52,9 @@ def check_gateway(state: ClusterState, *, settings: GatewaySettings) -> list[Fin
         *status_findings(ctx, evaluations),
         *enforcement_findings(ctx, references.refused),
     ]
-    result = _unique(f for f in found if f is not None)
+    result = unique_findings(found)
     logger.debug(
         "gateway analysis done",
         extra={"action": "check_gateway", "resource": state.cluster, "findings": len(result)},
     )
     return result
-
-
-def _unique(findings: Iterable[Finding]) -> list[Finding]:
-    """First finding per (check, object, ref), ordered by check, object and ref."""
-    seen: dict[tuple[object, ...], Finding] = {}
-    for f in findings:
-        ref = tuple(sorted(f.ref.as_dict().items())) if f.ref else ()
-        seen.setdefault((f.check, f.object, ref), f)
-    return sorted(seen.values(), key=lambda f: (f.check, str(f.object), repr(f.ref)))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from auditor.checks.common.fields import as_map, as_str, path, spec
+from auditor.checks.common.selectors import selector_matches
 from auditor.checks.gateway.index import (
     GATEWAY,
     PARENT_KINDS,
@@ -31,7 +32,6 @@ from auditor.checks.gateway.listeners import (
     kind_allowed,
     namespace_allowed,
     route_hostnames,
-    selector_matches,
 )
 from auditor.checks.gateway.refs import (
     ParentRef,
