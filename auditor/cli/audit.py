@@ -175,7 +175,9 @@ def audit_command(
 
     Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage/config/database/internal
     error, 3 the run was partial (a source could not be read) unless --allow-partial; 130 on
-    SIGINT, 143 on SIGTERM.
+    SIGINT, 143 on SIGTERM. A cluster of which nothing could be read ("nothing read": unreachable,
+    snapshot over limits.max_snapshot_bytes) makes the run partial; a run that read nothing of any
+    cluster is not stored.
 
     With notify.slack configured, the run's Slack messages are queued with it and delivered
     right after (unless --no-notify); a Slack problem is a warning and never changes the exit code.
