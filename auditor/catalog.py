@@ -32,12 +32,18 @@ RT_006 = "PDA-RT-006"
 RT_007 = "PDA-RT-007"
 RT_008 = "PDA-RT-008"
 RT_009 = "PDA-RT-009"
+RT_010 = "PDA-RT-010"
+LS_001 = "PDA-LS-001"
+LS_002 = "PDA-LS-002"
+LS_003 = "PDA-LS-003"
+LS_004 = "PDA-LS-004"
 HN_001 = "PDA-HN-001"
 HN_002 = "PDA-HN-002"
 HN_003 = "PDA-HN-003"
 HN_004 = "PDA-HN-004"
 HN_005 = "PDA-HN-005"
 HN_006 = "PDA-HN-006"
+HN_007 = "PDA-HN-007"
 TN_001 = "PDA-TN-001"
 TN_002 = "PDA-TN-002"
 TN_003 = "PDA-TN-003"
@@ -57,6 +63,8 @@ RG_009 = "PDA-RG-009"
 BE_001 = "PDA-BE-001"
 BE_002 = "PDA-BE-002"
 BE_003 = "PDA-BE-003"
+BT_001 = "PDA-BT-001"
+BT_002 = "PDA-BT-002"
 ST_001 = "PDA-ST-001"
 ST_002 = "PDA-ST-002"
 ST_003 = "PDA-ST-003"
@@ -132,7 +140,7 @@ _ENTRIES: tuple[tuple[str, Category, Severity, str], ...] = (
     (RT_007, C.STATUS, S.LOW, "Route accepted by only some of its parents"),
     (
         RT_008,
-        C.UNAUTHORIZED_ATTACHMENT,
+        C.TENANCY,
         S.INFO,
         "Mesh (GAMMA) consumer route on a Service in another namespace",
     ),
@@ -141,6 +149,31 @@ _ENTRIES: tuple[tuple[str, Category, Severity, str], ...] = (
         C.UNAUTHORIZED_ATTACHMENT,
         S.MEDIUM,
         "ListenerSet not allowed by its Gateway's allowedListeners",
+    ),
+    (
+        RT_010,
+        C.UNAUTHORIZED_ATTACHMENT,
+        S.MEDIUM,
+        "Route attaches only through a ListenerSet its Gateway does not accept",
+    ),
+    (
+        LS_001,
+        C.STATUS,
+        S.MEDIUM,
+        "Listener allowedRoutes.kinds names a kind its protocol cannot carry (InvalidRouteKinds)",
+    ),
+    (
+        LS_002,
+        C.STATUS,
+        S.MEDIUM,
+        "Listener protocol neither core nor domain-prefixed (UnsupportedProtocol)",
+    ),
+    (LS_003, C.STATUS, S.MEDIUM, "TLS-terminating listener without tls.certificateRefs"),
+    (
+        LS_004,
+        C.STATUS,
+        S.MEDIUM,
+        "Gateway infrastructure.parametersRef names a missing object (InvalidParameters)",
     ),
     (HN_001, C.HOSTNAME, S.CRITICAL, "Hostname outside the team's delegated hostnames"),
     (HN_002, C.HOSTNAME, S.HIGH, "Team route with no hostnames on a shared listener"),
@@ -157,6 +190,12 @@ _ENTRIES: tuple[tuple[str, Category, Severity, str], ...] = (
         C.HOSTNAME,
         S.MEDIUM,
         "Listener conflict: same port with overlapping hostname or protocol clash",
+    ),
+    (
+        HN_007,
+        C.HOSTNAME,
+        S.MEDIUM,
+        "HTTPRoute and GRPCRoute with intersecting hostnames on one listener (the newer is refused)",
     ),
     (TN_001, C.TENANCY, S.HIGH, "Shared Gateway listener allows routes from All namespaces"),
     (
@@ -232,6 +271,13 @@ _ENTRIES: tuple[tuple[str, Category, Severity, str], ...] = (
     (BE_001, C.DANGLING_REFERENCE, S.MEDIUM, "backendRef to a missing Service or port"),
     (BE_002, C.DANGLING_REFERENCE, S.LOW, "backendRef of an unsupported kind"),
     (BE_003, C.DANGLING_REFERENCE, S.MEDIUM, "Certificate/CA reference to a missing object"),
+    (
+        BT_001,
+        C.STATUS,
+        S.MEDIUM,
+        "BackendTLSPolicy conflicts with an older policy on the same target (Conflicted)",
+    ),
+    (BT_002, C.STATUS, S.MEDIUM, "BackendTLSPolicy with an invalid CA validation (Invalid)"),
     (ST_001, C.STATUS, S.MEDIUM, "Negative Gateway/Listener/Route condition"),
     (ST_002, C.STATUS, S.MEDIUM, "observedGeneration behind metadata.generation"),
     (ST_003, C.STATUS, S.MEDIUM, "parentRef with no status entry from any controller"),
@@ -463,10 +509,11 @@ _LINKERD_KINDS = frozenset(
 
 _INPUTS: dict[str, frozenset[GroupKind]] = {
     **dict.fromkeys(
-        (RT_001, RT_002, RT_003, RT_004, RT_005, RT_006, RT_007, RT_008, RT_009),
+        (RT_001, RT_002, RT_003, RT_004, RT_005, RT_006, RT_007, RT_008, RT_009, RT_010),
         _PARENTS | {_SERVICE},
     ),
-    **dict.fromkeys((HN_001, HN_002, HN_003, HN_004, HN_005, HN_006), _PARENTS),
+    **dict.fromkeys((HN_001, HN_002, HN_003, HN_004, HN_005, HN_006, HN_007), _PARENTS),
+    **dict.fromkeys((LS_001, LS_002, LS_003, LS_004), _PARENTS),
     **dict.fromkeys((TN_001, TN_002, TN_003, TN_004, TN_005, TN_006, TN_007), _PARENTS),
     **dict.fromkeys((RG_001, RG_002, RG_003, RG_004, RG_008, RG_009, BE_002), frozenset({_GRANT})),
     RG_006: frozenset({_GRANT, _NAMESPACE}),

@@ -136,8 +136,15 @@ POLICY_KINDS: tuple[GroupKind, ...] = (
 )
 """Kinds whose live objects in a team's namespaces must be declared in Git (PDA-DR-002)."""
 
-REFERENCE_KINDS: tuple[GroupKind, ...] = (GroupKind(GATEWAY_X_GROUP, "XBackend"),)
-"""Kinds read because they hold references the checks judge, but not policy kinds (no DR-002)."""
+INFERENCE_GROUP = "inference.networking.k8s.io"
+INFERENCE_X_GROUP = "inference.networking.x-k8s.io"
+INFERENCE_POOL = GroupKind(INFERENCE_GROUP, "InferencePool")
+"""Gateway API Inference Extension backend (GEP-3567; v1 group). Its v1alpha2 predecessor lives in
+``INFERENCE_X_GROUP``: resolvable as a backend, but not listed by default."""
+
+REFERENCE_KINDS: tuple[GroupKind, ...] = (GroupKind(GATEWAY_X_GROUP, "XBackend"), INFERENCE_POOL)
+"""Kinds read because they hold references the checks judge or are their targets, but not policy
+kinds (no DR-002)."""
 
 BUILTIN_KINDS: frozenset[GroupKind] = frozenset(
     {NAMESPACE, SERVICE, SECRET, CONFIGMAP, CRD, POD, SERVICEACCOUNT, *WORKLOAD_KINDS}
@@ -153,6 +160,68 @@ CLUSTER_SCOPED: frozenset[GroupKind] = frozenset(
     }
 )
 """Kinds known to be cluster-scoped without asking discovery (used offline)."""
+
+BUILTIN_CLUSTER_SCOPED: frozenset[GroupKind] = frozenset(
+    GroupKind(group, kind)
+    for group, names in (
+        ("", ("Node", "PersistentVolume", "ComponentStatus")),
+        ("rbac.authorization.k8s.io", ("ClusterRole", "ClusterRoleBinding")),
+        ("storage.k8s.io", ("StorageClass", "CSIDriver", "CSINode", "VolumeAttachment")),
+        (
+            "admissionregistration.k8s.io",
+            (
+                "ValidatingWebhookConfiguration",
+                "MutatingWebhookConfiguration",
+                "ValidatingAdmissionPolicy",
+                "ValidatingAdmissionPolicyBinding",
+                "MutatingAdmissionPolicy",
+                "MutatingAdmissionPolicyBinding",
+            ),
+        ),
+        ("apiregistration.k8s.io", ("APIService",)),
+        ("scheduling.k8s.io", ("PriorityClass",)),
+        ("node.k8s.io", ("RuntimeClass",)),
+        ("networking.k8s.io", ("IngressClass", "IPAddress", "ServiceCIDR")),
+        ("certificates.k8s.io", ("CertificateSigningRequest", "ClusterTrustBundle")),
+        ("flowcontrol.apiserver.k8s.io", ("FlowSchema", "PriorityLevelConfiguration")),
+        ("resource.k8s.io", ("DeviceClass",)),
+        (GATEWAY_X_GROUP, ("XMesh",)),
+    )
+    for kind in names
+)
+"""Cluster-scoped kinds of Kubernetes itself (and XMesh), for reading manifests offline."""
+
+BUILTIN_GROUPS: frozenset[str] = frozenset(
+    {
+        "",
+        "apps",
+        "batch",
+        "autoscaling",
+        "policy",
+        "networking.k8s.io",
+        "rbac.authorization.k8s.io",
+        "storage.k8s.io",
+        "admissionregistration.k8s.io",
+        "apiextensions.k8s.io",
+        "apiregistration.k8s.io",
+        "scheduling.k8s.io",
+        "node.k8s.io",
+        "certificates.k8s.io",
+        "flowcontrol.apiserver.k8s.io",
+        "coordination.k8s.io",
+        "discovery.k8s.io",
+        "events.k8s.io",
+        "resource.k8s.io",
+    }
+)
+"""API groups of Kubernetes itself: every kind in them is known, with its scope."""
+
+
+def scope_unknown(gk: GroupKind) -> bool:
+    """Offline, a kind outside Kubernetes' own groups and the catalogue has an unknown scope (it
+    may be cluster-scoped), so an object of it is never given a namespace it did not set."""
+    known = {*POLICY_KINDS, *REFERENCE_KINDS, *CLUSTER_SCOPED}
+    return gk.group not in BUILTIN_GROUPS and gk not in known
 
 
 def default_catalogue(

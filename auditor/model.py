@@ -294,6 +294,8 @@ class TeamPolicy:
     cluster_scoped: bool = False
     allowed_parents: tuple[AllowedParent, ...] | None = None
     hostnames: tuple[str, ...] = ()
+    gateway_classes: tuple[str, ...] | None = None
+    """GatewayClass names the team's own Gateways may use (PDA-TN-006); None = any."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -400,6 +402,9 @@ class FindingDelta:
     run_id: str
     at: str  # ISO 8601 UTC
     finding: Mapping[str, Any]
+    announced_in: tuple[tuple[str | None, str], ...] = ()
+    """(team, channel) pairs where this finding already has a message (sent or queued): its
+    later events go to those threads, whatever the config routes to now."""
 
     @property
     def team(self) -> str | None:

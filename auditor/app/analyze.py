@@ -7,19 +7,31 @@ cover the rest.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TextIO
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TextIO
 
 from auditor import defaults
 from auditor.app.reading import INCOMPLETE_GIT_CHECKS, source_finding
 from auditor.checks.common.settings import PolicySettings
 from auditor.checks.evaluate import build_state, builtin_schema_notes
 from auditor.checks.families import check_policies, policy_notes
+from auditor.checks.gateway import GatewaySettings, unjudged_namespaces
 from auditor.findings import apply_config, assign_teams, cap_values, dedupe, sort_key
-from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS, MESH_KINDS
-from auditor.model import Body, Finding, GroupKind, Severity, Skipped, TeamPolicy, View
+from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS, MESH_KINDS, SECRET
+from auditor.model import (
+    Body,
+    ClusterState,
+    Finding,
+    GroupKind,
+    RunStatus,
+    Severity,
+    Skipped,
+    TeamPolicy,
+    View,
+)
 from auditor.normalize import SchemaRegistry
 from auditor.sources.files import ManifestSet, read_manifests
 from auditor.teams import namespace_labels, teams_from_label
@@ -32,10 +44,26 @@ MANIFESTS_CLUSTER = "manifests"
 class AnalyzeResult:
     findings: list[Finding]
     skipped: list[Skipped]
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    started_at: str = ""
+    finished_at: str = ""
 
     @property
     def partial(self) -> bool:
         return any(s.partial for s in self.skipped)
+
+    def run_dict(self) -> dict[str, Any]:
+        """The ``run`` object of ``--format json``, shaped like audit's (DESIGN §6); analyze reads
+        no repository, so ``revisions`` is empty."""
+        status = RunStatus.PARTIAL if self.partial else RunStatus.COMPLETE
+        return {
+            "id": self.id,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "status": str(status),
+            "revisions": {},
+            "skipped": [s.as_dict() for s in self.skipped],
+        }
 
 
 def analyze(
@@ -49,6 +77,7 @@ def analyze(
     max_file_bytes: int = defaults.MAX_FILE_BYTES,
     max_yaml_nodes: int = defaults.MAX_YAML_NODES,
     max_crd_bytes: int = defaults.MAX_SNAPSHOT_BYTES,
+    assume_namespace_labels: bool = False,
     team_label: str = "team",
     ambient_exceptions: tuple[str, ...] = (),
     now: datetime,
@@ -67,19 +96,24 @@ def analyze(
         ).crds
     schemas = SchemaRegistry.from_crds(crds)
     crd_kinds = {_crd_kind(c) for c in crds}
-    observed = frozenset(
-        BUILTIN_KINDS
-        | set(GATEWAY_KINDS)
-        | set(MESH_KINDS)
-        | crd_kinds
-        | {o.key.group_kind for o in manifests.objects}
+    present = {o.key.group_kind for o in manifests.objects}
+    # Secrets are rarely in manifests (cert-manager, external or sealed secrets make them), so
+    # their absence proves nothing unless the input holds Secrets at all.
+    unseen = frozenset() if SECRET in present else frozenset({SECRET})
+    observed = (
+        frozenset(BUILTIN_KINDS | set(GATEWAY_KINDS) | set(MESH_KINDS) | crd_kinds | present)
+        - unseen
     )
     state = build_state(MANIFESTS_CLUSTER, View.MANIFESTS, manifests.objects, (), schemas, observed)
     labels = namespace_labels([o.body for o in manifests.objects])
     if not teams:
         teams = teams_from_label(labels, team_label)
     policy = PolicySettings(
-        teams=teams, disabled=disabled, now=now, ambient_exceptions=ambient_exceptions
+        teams=teams,
+        disabled=disabled,
+        now=now,
+        ambient_exceptions=ambient_exceptions,
+        assume_namespace_labels=assume_namespace_labels,
     )
     findings = check_policies(state, policy)
     findings += [
@@ -93,14 +127,45 @@ def analyze(
     skipped = builtin_schema_notes(schemas, MANIFESTS_CLUSTER, manifests.objects)
     skipped += _input_notes(manifests)
     skipped += policy_notes(state)
+    skipped += _label_notes(state, assume_namespace_labels=assume_namespace_labels)
+    if unseen:
+        skipped.append(
+            Skipped(
+                subject="input: Secret existence checks",
+                reason="not checked: the input holds no Secret, so a referenced certificate "
+                "Secret may exist outside it",
+                partial=False,
+            )
+        )
     result = apply_config(
         dedupe(cap_values(findings)), disabled=disabled, severities=severities or {}
     )
-    return AnalyzeResult(findings=sorted(result, key=sort_key), skipped=skipped)
+    return AnalyzeResult(
+        findings=sorted(result, key=sort_key),
+        skipped=skipped,
+        started_at=now.isoformat(),
+        finished_at=datetime.now(UTC).isoformat(),
+    )
+
+
+def _label_notes(state: ClusterState, *, assume_namespace_labels: bool) -> list[Skipped]:
+    """One note naming the namespaces whose labels a Selector needed but the input lacks: their
+    parentRefs got no verdict (not a partial run: everything given was read)."""
+    unknown = unjudged_namespaces(
+        state, settings=GatewaySettings(assume_namespace_labels=assume_namespace_labels)
+    )
+    if not unknown:
+        return []
+    reason = (
+        "Namespace not in the input, so its labels are unknown: attachments through label "
+        "Selectors were not judged (add the Namespace manifests, or --assume-namespace-labels)"
+    )
+    return [Skipped(subject=f"namespaces {', '.join(unknown)}", reason=reason, partial=False)]
 
 
 def _input_notes(manifests: ManifestSet) -> list[Skipped]:
-    """Files that could not be read completely (partial), and ignored non-Kubernetes YAML."""
+    """Files that could not be read completely (partial); ignored non-Kubernetes YAML and
+    nameless non-policy or generateName-only objects (notes)."""
     notes = [
         Skipped(subject=f"file {p.origin.path}", reason=p.message)
         for p in manifests.problems
@@ -109,6 +174,7 @@ def _input_notes(manifests: ManifestSet) -> list[Skipped]:
     if manifests.ignored:
         reason = f"{manifests.ignored} non-Kubernetes YAML document(s) ignored"
         notes.append(Skipped(subject="input", reason=reason, partial=False))
+    notes += [Skipped(subject="input", reason=note, partial=False) for note in manifests.unnamed]
     return notes
 
 

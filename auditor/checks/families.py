@@ -35,7 +35,12 @@ class CheckFamily:
 
 
 def _gateway_settings(settings: PolicySettings) -> GatewaySettings:
-    return GatewaySettings(teams=settings.teams, disabled=settings.disabled, now=settings.now)
+    return GatewaySettings(
+        teams=settings.teams,
+        disabled=settings.disabled,
+        now=settings.now,
+        assume_namespace_labels=settings.assume_namespace_labels,
+    )
 
 
 def _gateway(state: ClusterState, settings: PolicySettings) -> list[Finding]:

@@ -81,8 +81,7 @@ def _register_commands() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code. The one place errors are caught."""
-    _register_commands()
-    previous = install_one_off_signal_handlers()
+    previous = install_one_off_signal_handlers()  # first: Ctrl-C while commands load is exit 130
     try:
         return _run(argv)
     finally:
@@ -91,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None) -> int:
     try:
+        _register_commands()
         result = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Exit as e:
         return int(e.exit_code)

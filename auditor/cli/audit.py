@@ -225,6 +225,12 @@ def audit_command(
     metavar="LABEL",
     help="Without --config: the Namespace label naming the owning team.",
 )
+@click.option(
+    "--assume-namespace-labels",
+    is_flag=True,
+    help="Judge label Selectors for Namespaces missing from the input as if they had only the "
+    "kubernetes.io/metadata.name label (default: no verdict, noted in run.skipped).",
+)
 def analyze_command(
     paths: tuple[str, ...],
     config_path: str | None,
@@ -234,6 +240,7 @@ def analyze_command(
     fmt: str,
     fail_on: str,
     allow_partial: bool,
+    assume_namespace_labels: bool,
     team_label: str,
 ) -> int:
     """Policy checks on manifest files/dirs (recursively; - for stdin) taken as one cluster state.
@@ -255,6 +262,7 @@ def analyze_command(
         max_file_bytes=settings.max_file_bytes if settings else defaults.MAX_FILE_BYTES,
         max_yaml_nodes=settings.max_yaml_nodes if settings else defaults.MAX_YAML_NODES,
         max_crd_bytes=settings.max_snapshot_bytes if settings else defaults.MAX_SNAPSHOT_BYTES,
+        assume_namespace_labels=assume_namespace_labels,
         team_label=team_label,
         ambient_exceptions=settings.ambient_exceptions if settings else (),
         now=datetime.now(UTC),
@@ -265,7 +273,7 @@ def analyze_command(
     emit(
         fmt=fmt,
         findings=result.findings,
-        run=None,
+        run=result.run_dict(),
         skipped=[s for s in result.skipped if not s.partial] if fmt == "table" else [],
     )
     return exit_code(

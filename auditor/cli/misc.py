@@ -55,6 +55,27 @@ def _schedule(settings: Settings) -> str:
     return f"every {format_duration(timedelta(seconds=seconds))} ({seconds} s)"
 
 
+def _notify(settings: Settings) -> str:
+    """Where notifications go, and whether the variable holding the credential is set here
+    (its value is never shown): an unset one means messages wait in the outbox unsent."""
+    slack = settings.slack
+    if slack is None:
+        return "off (no notify.slack)"
+    if slack.token_env:
+        how = f"Slack bot token from ${slack.token_env}"
+        var = slack.token_env
+    elif slack.webhook_url_env:
+        how = f"Slack incoming webhook from ${slack.webhook_url_env} (posts only, no updates)"
+        var = slack.webhook_url_env
+    else:
+        return "Slack with no token_env or webhook_url_env: messages are queued, never sent"
+    state = "set" if settings.environ.get(var, "").strip() else "not set in this environment"
+    return (
+        f"{how} ({state}); default channel {slack.default_channel or '(none)'}; "
+        f"digest above {slack.digest_threshold} per team"
+    )
+
+
 @config_group.command("check")
 @config_option
 @click.option(
@@ -73,6 +94,9 @@ def config_check(config_path: str | None, fmt: str) -> int:
     )
     click.echo(f"  retention: {_retention(settings)}")
     click.echo(f"  schedule: {_schedule(settings)}")
+    leases = "on" if settings.serve_leases else "off"
+    click.echo(f"  serve: listen {settings.serve_listen}; leases {leases}")
+    click.echo(f"  notify: {_notify(settings)}")
     for cluster in settings.clusters:
         source = (
             f"snapshot {cluster.snapshot}"
@@ -94,8 +118,9 @@ def config_check(config_path: str | None, fmt: str) -> int:
             else ", ".join(f"{p.kind} {p.namespace}/{p.name}" for p in team.allowed_parents)
             or "none"
         )
+        channel = f"; Slack channel {team.slack_channel}" if team.slack_channel else ""
         click.echo(
-            f"  team {team.name}: namespaces {list(team.namespaces)}; sources {len(team.sources)}; allowed parents: {parents}"
+            f"  team {team.name}: namespaces {list(team.namespaces)}; sources {len(team.sources)}; allowed parents: {parents}{channel}"
         )
     if settings.ambient_exceptions:
         click.echo(f"  mesh ambient exceptions: {', '.join(settings.ambient_exceptions)}")

@@ -169,7 +169,7 @@ def _ref(reader: ConfigReader) -> str:
 def _team(reader: ConfigReader) -> TeamSettings:
     reader.check_keys({
         "name", "namespaces", "namespace_selector", "slack_channel", "sources",
-        "allowed_parents", "hostnames", "cluster_scoped",
+        "allowed_parents", "hostnames", "cluster_scoped", "gateway_classes",
     })  # fmt: skip
     selector = reader.get("namespace_selector", dict, {})
     for key, value in selector.items():
@@ -189,6 +189,9 @@ def _team(reader: ConfigReader) -> TeamSettings:
         else tuple(_allowed_parent(p) for p in reader.children("allowed_parents")),
         hostnames=reader.str_list("hostnames"),
         cluster_scoped=reader.get("cluster_scoped", bool, False),
+        gateway_classes=reader.str_list("gateway_classes")
+        if reader.get("gateway_classes", list) is not None
+        else None,
     )
 
 

@@ -51,6 +51,7 @@ class TeamSettings:
     allowed_parents: tuple[AllowedParent, ...] | None = None
     hostnames: tuple[str, ...] = ()
     cluster_scoped: bool = False
+    gateway_classes: tuple[str, ...] | None = None
 
     def policy(self) -> TeamPolicy:
         return TeamPolicy(
@@ -60,6 +61,7 @@ class TeamSettings:
             cluster_scoped=self.cluster_scoped,
             allowed_parents=self.allowed_parents,
             hostnames=self.hostnames,
+            gateway_classes=self.gateway_classes,
         )
 
 

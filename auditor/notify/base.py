@@ -3,7 +3,10 @@
 ``DeliveryError`` carries a machine reason (a Slack error code, ``http_500``, ``timeout``, …)
 and whether retrying can help: transient failures stay in the outbox with backoff, permanent
 ones stop retrying. ``stops_drain`` marks failures of the credential itself (every further
-message would fail the same way), so the sender stops until the next drain.
+message would fail the same way), an unreachable Slack (``timeout``, ``connection_error``) and
+a rate limit that outlasted the client's Retry-After retries (``ratelimited``): each further
+attempt would wait out the same timeouts or Retry-After and block the audit or the serve tick,
+so the sender stops until the next drain.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ TOKEN_ERRORS = frozenset(
 )
 """Errors of the credential: permanent, and every other message would fail the same way."""
 
+UNAVAILABLE_ERRORS = frozenset({"timeout", "connection_error", "ratelimited"})
+"""Slack unreachable or still rate limiting: transient, but the next message would wait out the
+same timeouts (or Retry-After) before failing the same way."""
+
 PERMANENT_ERRORS = TOKEN_ERRORS | frozenset(
     {
         "channel_not_found",
@@ -61,7 +68,7 @@ class DeliveryError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.permanent = reason in PERMANENT_ERRORS if permanent is None else permanent
-        self.stops_drain = reason in TOKEN_ERRORS
+        self.stops_drain = reason in TOKEN_ERRORS or reason in UNAVAILABLE_ERRORS
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,10 @@ class Routing:
 
 
 def destinations(delta: FindingDelta, routing: Routing) -> list[tuple[str | None, str]]:
-    """(team, channel) pairs for one event, owner first, each channel once."""
+    """(team, channel) pairs for one event, owner first, each channel once. A later event of a
+    finding already announced goes to the channels of its earlier messages (their threads)."""
+    if delta.type is not DeltaType.OPENED and delta.announced_in:
+        return list(delta.announced_in)
     out: list[tuple[str | None, str]] = []
     teams = [delta.team]
     if delta.other_team is not None and delta.other_team != delta.team:

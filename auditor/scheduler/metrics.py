@@ -157,6 +157,10 @@ class Metrics:
             self.notifications_failed.labels(team=team or NO_TEAM, reason=reason).inc(n)
         self.outbox_depth.set(report.depth)
 
+    def set_outbox_depth(self, depth: int) -> None:
+        """The outbox gauge when no drain ran (no notifier could be built)."""
+        self.outbox_depth.set(depth)
+
     def skipped(self, cluster: str, reason: str) -> None:
         self.ticks_skipped.labels(cluster=cluster, reason=reason).inc()
 

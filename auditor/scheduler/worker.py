@@ -160,6 +160,12 @@ class Worker:
         """Refresh the open-findings gauge and drain the outbox (never fails the tick)."""
         self._refresh_open()
         if self.deliver is None:
+            # No notifier (e.g. token_env names an unset variable): messages still queue, and
+            # the outbox gauge must show them piling up rather than a reassuring 0.
+            try:
+                self.metrics.set_outbox_depth(self.store.outbox_depth())
+            except StoreError as e:
+                logger.warning("cannot count the outbox: %s", e, extra={"action": "metrics"})
             return
         try:
             self.metrics.delivered(self.deliver(self.store, self._clock()))

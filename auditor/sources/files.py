@@ -41,6 +41,8 @@ class ManifestSet:
     crds: list[Body]
     problems: list[SourceProblem]
     ignored: int
+    unnamed: tuple[str, ...] = ()
+    """Nameless documents that are notes, not problems (``manifests.assemble``)."""
 
 
 def read_manifests(
@@ -63,14 +65,20 @@ def read_manifests(
         documents += [Located(body=d.body, origin=replace(origin, line=d.line)) for d in docs]
         problems += [manifests.located_problem(p, origin) for p in found]
         ignored += skipped
+    unnamed: list[str] = []
     objects, duplicates, nameless = manifests.assemble(
-        documents, default_namespace=None, cluster_scoped=kinds.CLUSTER_SCOPED
+        documents,
+        default_namespace=None,
+        cluster_scoped=kinds.CLUSTER_SCOPED | kinds.BUILTIN_CLUSTER_SCOPED,
+        unknown_scope=kinds.scope_unknown,
+        unnamed_notes=unnamed,
     )
     return ManifestSet(
         objects=[o for o in objects if not manifests.is_crd(o.body)],
         crds=[o.body for o in objects if manifests.is_crd(o.body)],
         problems=problems + duplicates,
         ignored=ignored + nameless,
+        unnamed=tuple(unnamed),
     )
 
 

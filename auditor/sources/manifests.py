@@ -10,7 +10,7 @@ dropped), duplicates (PDA-SRC-004, the first document wins), and objects that ca
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -87,21 +87,35 @@ def assemble(
     *,
     default_namespace: str | None,
     cluster_scoped: Collection[GroupKind],
+    unknown_scope: Callable[[GroupKind], bool] | None = None,
+    unnamed_notes: list[str] | None = None,
 ) -> tuple[list[KubeObject], list[SourceProblem], int]:
     """Key every document, fill in namespaces, and drop (and report) duplicates and nameless ones.
 
     Returns the objects, the problems, and how many documents have no ``metadata`` at all (tool
     configuration such as kustomization.yaml or a kubeconfig: counted as not Kubernetes objects).
     CRDs among the documents extend ``cluster_scoped`` with the scope they declare.
+
+    ``unknown_scope`` (optional) names kinds whose scope is not known (no CRD, not built in): an
+    object of such a kind without a namespace is given none rather than a guessed one.
+    ``unnamed_notes`` (optional) collects, instead of reporting PDA-SRC-001, documents that
+    cannot have a name yet (``generateName`` only) or are of a kind the checks never key on
+    (``is_policy`` false): one sentence each, for notes that do not make a run partial.
     """
     scopes = crd_scopes(d.body for d in documents)
     scoped = {gk for gk in cluster_scoped if scopes.get(gk) is not True}
     scoped.update(gk for gk, namespaced in scopes.items() if not namespaced)
+    unknown = (
+        (lambda gk: gk not in scopes and unknown_scope(gk)) if unknown_scope is not None else None
+    )
     objects: dict[ResourceKey, KubeObject] = {}
     problems: list[SourceProblem] = []
     ignored = 0
     for doc in documents:
-        found = _identify(doc, default_namespace or "default", scoped)
+        if unnamed_notes is not None and (note := _unnamed_note(doc)) is not None:
+            unnamed_notes.append(note)
+            continue
+        found = _identify(doc, default_namespace or "default", scoped, unknown)
         if found is None:
             ignored += 1
         elif isinstance(found, SourceProblem):
@@ -113,8 +127,29 @@ def assemble(
     return list(objects.values()), problems, ignored
 
 
+def _unnamed_note(doc: Located) -> str | None:
+    """A note for a nameless document that is not an identity problem: ``generateName`` only
+    (the API server names it on create), or a kind outside the policy catalogue."""
+    metadata: Any = doc.body.get("metadata")
+    if not isinstance(metadata, dict) or (
+        isinstance(metadata.get("name"), str) and metadata["name"]
+    ):
+        return None
+    kind = doc.body.get("kind")
+    if isinstance(metadata.get("generateName"), str) and metadata["generateName"]:
+        return f"{where(doc.origin)}: {kind} with generateName {metadata['generateName']!r} has no name until created; not analyzed"
+    if group_kind(doc.body) not in kinds.POLICY_KINDS:
+        return (
+            f"{where(doc.origin)}: {kind} without metadata.name (not a policy kind); not analyzed"
+        )
+    return None
+
+
 def _identify(
-    doc: Located, default_namespace: str, cluster_scoped: Collection[GroupKind]
+    doc: Located,
+    default_namespace: str,
+    cluster_scoped: Collection[GroupKind],
+    unknown_scope: Callable[[GroupKind], bool] | None = None,
 ) -> KubeObject | SourceProblem | None:
     body = doc.body
     metadata: Any = body.get("metadata")
@@ -128,9 +163,10 @@ def _identify(
     if namespace is not None and not isinstance(namespace, str):
         what = f"{where(doc.origin)}: {body['kind']} {name}: metadata.namespace is not a string"
         return SourceProblem(check=INVALID_YAML, origin=doc.origin, message=what)
-    if group_kind(body) in cluster_scoped:
+    gk = group_kind(body)
+    if gk in cluster_scoped:
         metadata.pop("namespace", None)
-    elif not namespace:
+    elif not namespace and not (unknown_scope is not None and unknown_scope(gk)):
         metadata["namespace"] = default_namespace
     return KubeObject(key=key_of(body), body=body, origin=doc.origin)
 

@@ -33,7 +33,7 @@ NOTE_SUBJECT = "notify"
 """Subject of the notes a delivery problem leaves on its run (``auditor runs``)."""
 
 
-def delta(event: FindingEvent) -> FindingDelta:
+def delta(event: FindingEvent, announced_in: Sequence[tuple[str | None, str]] = ()) -> FindingDelta:
     """The notifier's view of a history event (plain model types)."""
     return FindingDelta(
         finding_id=event.finding_id,
@@ -41,7 +41,35 @@ def delta(event: FindingEvent) -> FindingDelta:
         run_id=event.run_id,
         at=iso(event.at) or "",
         finding=dict(event.finding),
+        announced_in=tuple(announced_in),
     )
+
+
+def deltas(session: Session, events: Sequence[FindingEvent]) -> list[FindingDelta]:
+    """The run's events with the channels each finding was already announced in (earlier outbox
+    rows, and Slack threads whose rows were pruned), so a resolve reaches the original thread even
+    after the team's channel changed or the team left the config."""
+    ids = {e.finding_id for e in events if e.type is not DeltaType.OPENED}
+    announced: dict[str, dict[str, str | None]] = {}
+    if ids:
+        rows = session.execute(
+            select(OutboxRow.finding_id, OutboxRow.team, OutboxRow.channel)
+            .where(OutboxRow.finding_id.in_(ids), OutboxRow.status != FAILED)
+            .order_by(OutboxRow.id)
+        )
+        for finding_id, team, channel in rows:
+            announced.setdefault(finding_id, {}).setdefault(channel, team)
+        threads = session.execute(
+            select(SlackThreadRow.finding_id, SlackThreadRow.channel).where(
+                SlackThreadRow.finding_id.in_(ids)
+            )
+        )
+        for finding_id, channel in threads:
+            announced.setdefault(finding_id, {}).setdefault(channel, None)
+    return [
+        delta(e, [(team, ch) for ch, team in announced.get(e.finding_id, {}).items()])
+        for e in events
+    ]
 
 
 def insert(session: Session, messages: Sequence[OutboxMessage]) -> None:

@@ -74,7 +74,7 @@ def record(
     events += out_of_scope.resolve(session, scope, run_id=run.id, at=at)
     _insert_events(session, events)
     if outbox is not None:
-        outbox_mod.insert(session, outbox([outbox_mod.delta(e) for e in events]))
+        outbox_mod.insert(session, outbox(outbox_mod.deltas(session, events)))
     _finish_run(session, run.id, len(seen), events)
     return RecordResult(run_id=run.id, events=tuple(events))
 

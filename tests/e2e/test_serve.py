@@ -250,6 +250,29 @@ def test_every_run_drains_the_outbox_through_the_deliver_seam(worker: Worker) ->
     assert "auditor_outbox_depth 3.0" in text
 
 
+def test_outbox_depth_counts_what_waits_when_no_notifier_can_be_built(tmp_path: Path) -> None:
+    """QA: with ``notify.slack.token_env`` naming an unset variable, serve has no deliverer; the
+    messages wait in the outbox and ``auditor_outbox_depth`` must say so (it read 0)."""
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    config = write_config(tmp_path, db, interval="1m")
+    text = (
+        config.read_text()
+        + "notify: {slack: {token_env: SLACK_BOT_TOKEN, default_channel: '#d'}}\n"
+    )
+    config.write_text(text)
+    (tmp_path / "live.yaml").write_text(snapshot(7))
+    store = Store.open(db)
+    try:
+        worker = Worker(load(config, environ={}), store, metrics=Metrics())
+        assert worker.deliver is None
+        assert worker.tick("prod", slot=datetime(2026, 12, 3, 7, 0, tzinfo=UTC)).run is not None
+        depth = store.outbox_depth()
+        assert depth > 0
+        assert f"auditor_outbox_depth {float(depth)}" in worker.metrics.render()[0].decode()
+    finally:
+        store.close()
+
+
 def test_readiness_reports_stale_jobs_and_an_unreachable_database(worker: Worker) -> None:
     assert worker.not_ready() == []
     later = datetime.now(UTC) + timedelta(minutes=4)

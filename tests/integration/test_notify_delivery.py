@@ -170,15 +170,18 @@ def test_a_429_storm_and_a_500_outage_lose_nothing(
     state.fail(status=429, retry_after=1, times=3)  # more than the client's 2 retries
     storm = deliver_pending(store, notifier, now=T0)
     assert storm.failed == {("payments", "ratelimited"): 1}
-    assert storm.sent == {"payments": 1} and storm.depth == 1
+    # Still rate limited after the client's Retry-After waits: the pass stops (QA) instead of
+    # waiting out Retry-After twice more for every queued message.
+    assert storm.sent == {} and storm.depth == 2
+    assert len(state.requests) == 3, "one message tried (1 + 2 client retries), not both"
     state.fail(status=500, raw="<html>bad gateway</html>", times=-1)
     later = T0 + timedelta(minutes=5)
     outage = deliver_pending(store, notifier, now=later)
-    assert outage.failed == {("payments", "http_500"): 1} and outage.depth == 1
+    assert outage.failed == {("payments", "http_500"): 2} and outage.depth == 2
     assert deliver_pending(store, notifier, now=later).failed == {}, "backing off: not due"
     state.clear_failures()
     report = deliver_pending(store, notifier, now=later + timedelta(hours=2))
-    assert report.sent == {"payments": 1} and report.depth == 0
+    assert report.sent == {"payments": 2} and report.depth == 0
     names = sorted(json.loads(p.text_and_blocks)["text"] for p in state.calls("chat.postMessage"))
     assert len(names) == 2 and "cart" in names[0] + names[1] and "checkout" in names[0] + names[1]
 
@@ -399,6 +402,35 @@ def test_a_slack_timeout_is_transient(
     record(store, "r1", 1, [finding("checkout")])
     report = deliver_pending(store, SlackNotifier(state.token, base_url=base_url), now=T0)
     assert report.failed == {("payments", "timeout"): 1} and report.depth == 1
+
+
+def test_an_unreachable_slack_stops_the_drain_after_one_attempt(store: Store) -> None:
+    """QA: every attempt at an unreachable Slack costs up to two client timeouts (15 s each);
+    trying each of N pending rows in turn blocked an audit (or a serve tick) for N times that.
+    The first transport failure ends the pass; the other rows wait, untouched, for the next."""
+    notifier = SlackNotifier("xoxb-x", base_url=f"http://127.0.0.1:{_free_port()}/api")
+    record(store, "r1", 1, [finding("checkout"), finding("cart"), finding("pay")])
+    report = deliver_pending(store, notifier, now=T0)
+    assert report.failed == {("payments", "connection_error"): 1} and report.depth == 3
+    assert [f.reason for f in report.failures] == ["connection_error"]
+
+
+def test_a_slack_timeout_stops_the_drain(
+    store: Store, slack: tuple[SlackNotifier, SlackState], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.notify import slack as slack_module
+
+    _, state = slack
+    monkeypatch.setattr(slack_module, "TIMEOUT_SECONDS", 0.5)
+    state.hold()
+    record(store, "r1", 1, [finding("checkout"), finding("cart"), finding("pay")])
+    report = deliver_pending(store, SlackNotifier(state.token, base_url=state.base_url), now=T0)
+    assert report.failed == {("payments", "timeout"): 1} and report.depth == 3
+    state.release()
+    later = deliver_pending(
+        store, SlackNotifier(state.token, base_url=state.base_url), now=T0 + timedelta(hours=2)
+    )
+    assert later.sent == {"payments": 3} and later.depth == 0, "nothing lost"
 
 
 @pytest.mark.parametrize(

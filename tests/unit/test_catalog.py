@@ -31,3 +31,16 @@ def test_evaluable_blocks_only_checks_whose_inputs_were_not_read() -> None:
     assert {"PDA-DR-003", "PDA-RT-002", "PDA-HN-001"} <= checks
     secrets = catalog.evaluable(unread=frozenset({GroupKind("", "Secret")}))
     assert secrets is not None and "PDA-BE-003" not in secrets and "PDA-BE-001" in secrets
+
+
+def test_conformance_checks_use_non_attachment_categories() -> None:
+    """Issue 13: listener/BackendTLSPolicy validity is a predicted condition (status), a GAMMA
+    consumer route is a legitimate scope note, never an unauthorized attachment."""
+    status = {"PDA-LS-001", "PDA-LS-002", "PDA-LS-003", "PDA-LS-004", "PDA-BT-001", "PDA-BT-002"}
+    for check in status:
+        assert catalog.info(check).category == "status"
+    rt008 = catalog.info("PDA-RT-008")
+    assert rt008.category == "tenancy" and rt008.severity == "info"
+    assert catalog.info("PDA-HN-007").category == "hostname"
+    assert catalog.info("PDA-PA-001").category == "dangling-reference"
+    assert catalog.info("PDA-RT-010").category == "unauthorized-attachment"

@@ -170,3 +170,35 @@ def test_read_commands_do_not_create_a_database(
     assert cli.main(["history", "--db", f"sqlite:///{missing}"]) == 2
     assert "no history database at" in capsys.readouterr().err
     assert not missing.exists()
+
+
+def test_config_check_shows_notifications_and_serve(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA: a new user's `config check` said nothing about Slack or serve, not even that the
+    token variable is unset (messages would then pile up in the outbox unsent)."""
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "serve: {listen: '127.0.0.1:9000', leases: false}\n"
+        "teams: [{name: pay, slack_channel: '#pay'}]\n"
+        "notify: {slack: {token_env: QA_SLACK_TOKEN, default_channel: '#drift'}}\n"
+    )
+    monkeypatch.delenv("QA_SLACK_TOKEN", raising=False)
+    assert cli.main(["config", "check", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "serve: listen 127.0.0.1:9000; leases off" in out
+    assert "notify: Slack bot token from $QA_SLACK_TOKEN (not set" in out
+    assert "default channel #drift; digest above 10 per team" in out
+    assert "team pay:" in out and "Slack channel #pay" in out
+    monkeypatch.setenv("QA_SLACK_TOKEN", "xoxb-s3cr3t")
+    assert cli.main(["config", "check", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "$QA_SLACK_TOKEN (set)" in out and "s3cr3t" not in out
+    config.write_text("notify: {slack: {default_channel: '#drift'}}\n")
+    assert cli.main(["config", "check", "--config", str(config)]) == 0
+    assert "no token_env or webhook_url_env: messages are queued, never sent" in (
+        capsys.readouterr().out
+    )
+    config.write_text("clusters: []\n")
+    assert cli.main(["config", "check", "--config", str(config)]) == 0
+    assert "notify: off (no notify.slack)" in capsys.readouterr().out

@@ -36,6 +36,9 @@ def test_example_config_is_valid_and_covers_every_section() -> None:
     assert settings.teams[1].allowed_parents is not None
     assert settings.teams[1].allowed_parents[0].sections == ("https",)
     assert settings.teams[0].allowed_parents is None
+    assert settings.teams[1].gateway_classes == ("internal",)
+    assert settings.teams[1].policy().gateway_classes == ("internal",)
+    assert settings.teams[0].gateway_classes is None
     assert settings.disabled_checks == frozenset({"PDA-HN-005"})
     assert settings.severity_overrides == {"PDA-RG-004": Severity.INFO}
     assert settings.schedule.interval_seconds == 300
@@ -99,6 +102,10 @@ def test_env_overrides_database_url_and_git_cache(tmp_path: Path) -> None:
         (
             "teams: [{name: a, cluster_scoped: true}, {name: b, cluster_scoped: true}]\n",
             "teams[1].cluster_scoped: only one team",
+        ),
+        (
+            "teams: [{name: a, gateway_classes: [1]}]\n",
+            "teams[0].gateway_classes[0]: expected a string",
         ),
         (
             "teams: [{name: a, allowed_parents: [{gateway: public}]}]\n",

@@ -1,7 +1,7 @@
 """Scenario catalogue for the Gateway API analysis (tests/unit/testdata/gateway/*.yaml).
 
 Each file is a multi-document YAML: a header (scenario, spec, optional teams, view, now,
-disabled, unobserved, expect) followed by the cluster objects. The test asserts that
+disabled, unobserved, assume_namespace_labels, expect) followed by the cluster objects. The test asserts that
 check_gateway returns exactly the expected findings: every expected entry matches one distinct
 finding on check, object and reason (plus ref/listener/severity/team/other_team when given), and no
 finding is left over.
@@ -59,6 +59,7 @@ def team_policy(raw: Mapping[str, Any]) -> TeamPolicy:
         namespace_selector=raw.get("namespace_selector", {}),
         allowed_parents=allowed,
         hostnames=tuple(raw.get("hostnames", ())),
+        gateway_classes=tuple(raw["gateway_classes"]) if "gateway_classes" in raw else None,
     )
 
 
@@ -87,6 +88,7 @@ def settings_of(header: Mapping[str, Any]) -> GatewaySettings:
         teams=tuple(team_policy(t) for t in header.get("teams", ())),
         disabled=frozenset(header.get("disabled", ())),
         now=datetime.fromisoformat(str(now).replace("Z", "+00:00")) if now else None,
+        assume_namespace_labels=bool(header.get("assume_namespace_labels", False)),
     )
 
 

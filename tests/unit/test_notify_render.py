@@ -147,6 +147,30 @@ def test_routing_owner_default_other_team_and_one_message_per_channel() -> None:
     assert destinations(delta(other_team="platform"), same) == [("shop", "#x")]
 
 
+def test_later_events_follow_the_threads_the_finding_was_announced_in() -> None:
+    routes = Routing(team_channels={"shop": "#shop-new"}, default_channel="#all")
+    earlier = (("shop", "#shop-old"), (None, "#all"))
+    resolved = FindingDelta(
+        finding_id="a" * 64,
+        type=DeltaType.RESOLVED,
+        run_id="r" * 32,
+        at="2026-11-21T10:31:02Z",
+        finding=finding(),
+        announced_in=earlier,
+    )
+    assert destinations(resolved, routes) == list(earlier)
+    opened = FindingDelta(
+        finding_id="a" * 64,
+        type=DeltaType.OPENED,
+        run_id="r" * 32,
+        at="2026-11-21T10:31:02Z",
+        finding=finding(),
+        announced_in=earlier,
+    )
+    assert destinations(opened, routes) == [("shop", "#shop-new")]  # a new message: the config
+    assert destinations(delta(DeltaType.RESOLVED), routes) == [("shop", "#shop-new")]
+
+
 def test_unroutable_findings_are_logged_not_dropped_silently(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -187,6 +211,9 @@ def test_console_notifier_prints_posts_updates_and_replies() -> None:
         ("account_inactive", True, True),
         ("http_500", False, False),
         ("internal_error", False, False),
+        ("timeout", False, True),
+        ("connection_error", False, True),
+        ("ratelimited", False, True),
     ],
 )
 def test_error_classes(reason: str, permanent: bool, stops: bool) -> None:

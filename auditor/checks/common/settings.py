@@ -24,4 +24,6 @@ class PolicySettings:
     teams: Sequence[TeamPolicy] = ()
     disabled: frozenset[str] = frozenset()
     now: datetime | None = None
+    assume_namespace_labels: bool = False
+    """Gateway: see ``GatewaySettings.assume_namespace_labels``."""
     ambient_exceptions: tuple[str, ...] = ()

@@ -1,4 +1,4 @@
-"""Attachment findings: RT-002..RT-006, RT-008 and RT-009 from the shared evaluations.
+"""Attachment findings: RT-002..RT-006, RT-008, RT-009 and RT-010 from the shared evaluations.
 
 One finding per (referring object, parentRef); ``ref`` is the defaulted parentRef and ``reason`` the
 condition reason a conformant implementation would set (null for RT-006 and RT-008).
@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from auditor.catalog import RT_002, RT_003, RT_004, RT_005, RT_006, RT_008, RT_009
+from auditor.catalog import RT_002, RT_003, RT_004, RT_005, RT_006, RT_008, RT_009, RT_010
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import REASONS, Evaluation, Outcome, allowed_listeners_from
 from auditor.checks.gateway.index import Listener
 from auditor.checks.gateway.listeners import describe_kinds, describe_namespaces, route_hostnames
+from auditor.checks.gateway.refs import is_mesh_parent
 from auditor.model import Finding
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ CHECK_OF: dict[Outcome, str] = {
     Outcome.NOT_ALLOWED_KIND: RT_003,
     Outcome.NO_MATCHING_HOSTNAME: RT_005,
     Outcome.NOT_ALLOWED: RT_009,
+    Outcome.LISTENERSET_NOT_ALLOWED: RT_010,
 }
 
 
@@ -73,6 +75,11 @@ def _why(ev: Evaluation) -> str:
     match ev.outcome:
         case Outcome.DANGLING:
             return _dangling(ev)
+        case Outcome.NO_MATCHING_PARENT if is_mesh_parent(ev.pref):
+            return (
+                "the Service has no port matching its port/sectionName (sectionName is a Service "
+                "port name), so the mesh route matches no parent: NoMatchingParent."
+            )
         case Outcome.NO_MATCHING_PARENT:
             return (
                 "no listener of the parent matches its sectionName/port "
@@ -98,6 +105,11 @@ def _why(ev: Evaluation) -> str:
             return (
                 f"refused with NoMatchingListenerHostname: route hostnames [{hosts}] intersect "
                 f"none of the allowed listeners {listeners}."
+            )
+        case Outcome.LISTENERSET_NOT_ALLOWED:
+            return (
+                "the ListenerSet is not accepted by its Gateway's allowedListeners (NotAllowed), "
+                "so its listeners carry no route and this parentRef attaches nowhere."
             )
         case Outcome.NOT_ALLOWED:
             parent = ev.gateway_parent

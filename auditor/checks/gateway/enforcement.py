@@ -28,7 +28,7 @@ from auditor.checks.common.fields import as_list, as_map, as_str
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.grants import TargetRefs, is_route_backend
 from auditor.checks.gateway.index import REFERENCEGRANT
-from auditor.checks.gateway.refs import is_mesh_parent, route_parent_refs
+from auditor.checks.gateway.refs import CertRole, is_mesh_parent, route_parent_refs
 from auditor.checks.gateway.status_util import (
     condition,
     has_status,
@@ -83,7 +83,7 @@ def _not_enforced(ctx: Context, target: TargetRefs) -> Finding | None:
         return None
     claims = _route_claims(reference.referrer) if is_route_backend(reference) else []
     listener: str | None = None
-    if reference.certificate and target.listeners:
+    if reference.certificate and reference.role == CertRole.LISTENER and target.listeners:
         names = _resolved_listeners(reference.referrer, target.listeners)
         claims = [f"listener {name}" for name in names]
         listener = names[0] if names else None

@@ -13,13 +13,16 @@ a kind refusal (RT-003).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from auditor.checks.common.fields import as_map, as_str, path, spec
+from auditor.checks.common.fields import as_int, as_list, as_map, as_str, path, spec
 from auditor.checks.common.selectors import selector_matches
 from auditor.checks.gateway.index import (
     GATEWAY,
+    METADATA_NAME,
     PARENT_KINDS,
     Index,
     Listener,
@@ -32,6 +35,7 @@ from auditor.checks.gateway.listeners import (
     kind_allowed,
     namespace_allowed,
     route_hostnames,
+    selector_keys,
 )
 from auditor.checks.gateway.refs import (
     ParentRef,
@@ -39,8 +43,8 @@ from auditor.checks.gateway.refs import (
     listenerset_parent_ref,
     route_parent_refs,
 )
-from auditor.kinds import NAMESPACE, SERVICE
-from auditor.model import KubeObject
+from auditor.kinds import SERVICE
+from auditor.model import KubeObject, ResourceKey
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,7 @@ class Outcome(StrEnum):
     NOT_ALLOWED_KIND = "NotAllowedKind"
     NO_MATCHING_HOSTNAME = "NoMatchingListenerHostname"
     NOT_ALLOWED = "NotAllowed"
+    LISTENERSET_NOT_ALLOWED = "ListenerSetNotAllowed"
     UNKNOWN = "Unknown"
 
 
@@ -64,6 +69,7 @@ REASONS: dict[Outcome, str] = {
     Outcome.NOT_ALLOWED_KIND: "NotAllowedByListeners",
     Outcome.NO_MATCHING_HOSTNAME: "NoMatchingListenerHostname",
     Outcome.NOT_ALLOWED: "NotAllowed",
+    Outcome.LISTENERSET_NOT_ALLOWED: "NotAllowed",
 }
 """The Accepted=False reason a conformant implementation sets for each refusal."""
 
@@ -92,40 +98,55 @@ class Evaluation:
 
 def evaluate_all(index: Index) -> list[Evaluation]:
     """Every route parentRef and every ListenerSet parentRef of the state."""
-    out: list[Evaluation] = []
-    for route in index.routes:
-        out.extend(evaluate_route(index, route, pref) for pref in route_parent_refs(route))
+    sets: list[Evaluation] = []
     for ls in index.listenersets.values():
         pref = listenerset_parent_ref(ls.obj)
         if pref is not None:
-            out.append(evaluate_listenerset(index, ls.obj, pref))
-    return out
+            sets.append(evaluate_listenerset(index, ls.obj, pref))
+    refused = frozenset(ev.referrer.key for ev in sets if ev.outcome == Outcome.NOT_ALLOWED)
+    out: list[Evaluation] = []
+    for route in index.routes:
+        out.extend(
+            evaluate_route(index, route, pref, refused_sets=refused)
+            for pref in route_parent_refs(route)
+        )
+    return out + sets
 
 
-def evaluate_route(index: Index, route: KubeObject, pref: ParentRef) -> Evaluation:
-    """§2.6 for one parentRef of ``route``."""
+def evaluate_route(
+    index: Index,
+    route: KubeObject,
+    pref: ParentRef,
+    *,
+    refused_sets: frozenset[ResourceKey] = frozenset(),
+) -> Evaluation:
+    """§2.6 for one parentRef of ``route``. A ListenerSet its Gateway does not accept
+    (``refused_sets``) gives its listeners to no route (§2.7 handshake 1)."""
     target = pref.target
     if is_mesh_parent(pref):
-        if not index.observed(SERVICE) or index.exists(target):
+        service = index.state.objects.get(target)
+        if service is not None and not service_port_matches(service, pref):
             return Evaluation(
-                referrer=route,
-                pref=pref,
-                outcome=Outcome.MESH,
-                parent=index.state.objects.get(target),
+                referrer=route, pref=pref, outcome=Outcome.NO_MATCHING_PARENT, parent=service
             )
+        if not index.observed(SERVICE) or service is not None:
+            return Evaluation(referrer=route, pref=pref, outcome=Outcome.MESH, parent=service)
         return Evaluation(referrer=route, pref=pref, outcome=Outcome.DANGLING)
     parent = index.parent(target)
     if parent is None:
         return _missing(index, route, pref)
+    if parent.key in refused_sets:
+        return _refused(route, pref, parent, Outcome.LISTENERSET_NOT_ALLOWED, ())
     found = candidates(parent.listeners, pref.section_name, pref.port)
     if not found:
         return _refused(route, pref, parent, Outcome.NO_MATCHING_PARENT, ())
     kind = route.key.group_kind
     labels = index.labels_of(route.key.namespace)
     by_kind = [lst for lst in found if kind_allowed(lst, kind)]
-    # Selector listeners cannot be judged when the Namespaces (their labels) were not read.
-    unknown = [] if index.observed(NAMESPACE) else [lst for lst in by_kind if _selects(lst)]
-    judged = [lst for lst in by_kind if not (unknown and _selects(lst))]
+    # A Selector on labels cannot be judged when the route's Namespace labels are unknown.
+    known = index.labels_known(route.key.namespace)
+    unknown = [] if known else [lst for lst in by_kind if needs_labels(lst.selector, lst)]
+    judged = [lst for lst in by_kind if lst not in unknown]
     allowed = [lst for lst in judged if namespace_allowed(lst, route.key.namespace, labels)]
     if not allowed:
         if unknown:
@@ -145,8 +166,26 @@ def evaluate_route(index: Index, route: KubeObject, pref: ParentRef) -> Evaluati
     )
 
 
-def _selects(listener: Listener) -> bool:
-    return listener.namespaces_from == "Selector"
+def service_port_matches(service: KubeObject, pref: ParentRef) -> bool:
+    """§4 GAMMA: ``port`` must be a port of the Service and ``sectionName`` a port name; both
+    set means one port with that name and number (conformance MeshPorts; a Service parentRef
+    that matches no port matches no parent: NoMatchingParent)."""
+    if pref.port is None and pref.section_name is None:
+        return True
+    ports = [as_map(p) for p in as_list(spec(service.body).get("ports"))]
+    return any(
+        (pref.port is None or as_int(p.get("port")) == pref.port)
+        and (pref.section_name is None or as_str(p.get("name")) == pref.section_name)
+        for p in ports
+    )
+
+
+def needs_labels(selector: Mapping[str, Any] | None, listener: Listener | None = None) -> bool:
+    """A Selector whose result depends on Namespace labels other than the implicit
+    ``kubernetes.io/metadata.name`` (a nil selector matches nothing, ``{}`` everything)."""
+    if listener is not None and listener.namespaces_from != "Selector":
+        return False
+    return selector is not None and bool(selector_keys(selector) - {METADATA_NAME})
 
 
 def _missing(index: Index, referrer: KubeObject, pref: ParentRef) -> Evaluation:
@@ -181,7 +220,11 @@ def evaluate_listenerset(index: Index, listenerset: KubeObject, pref: ParentRef)
     gateway = index.gateways.get(pref.target) if pref.target.group_kind == GATEWAY else None
     if gateway is None:
         return _missing(index, listenerset, pref)
-    if allowed_listeners_from(gateway) == "Selector" and not index.observed(NAMESPACE):
+    if (
+        allowed_listeners_from(gateway) == "Selector"
+        and needs_labels(_allowed_listeners_selector(gateway))
+        and not index.labels_known(listenerset.key.namespace)
+    ):
         return Evaluation(referrer=listenerset, pref=pref, outcome=Outcome.UNOBSERVED)
     if listenerset_allowed(index, gateway, listenerset):
         return Evaluation(referrer=listenerset, pref=pref, outcome=Outcome.ACCEPTED, parent=gateway)
@@ -201,11 +244,15 @@ def listenerset_allowed(index: Index, gateway: Parent, listenerset: KubeObject) 
         case "Same":
             return namespace == gateway.key.namespace
         case "Selector":
-            raw = path(spec(gateway.obj.body), "allowedListeners", "namespaces", "selector")
-            selector = as_map(raw) if isinstance(raw, dict) else None
+            selector = _allowed_listeners_selector(gateway)
             return selector_matches(selector, index.labels_of(namespace))
         case _:
             return False
+
+
+def _allowed_listeners_selector(gateway: Parent) -> Mapping[str, Any] | None:
+    raw = path(spec(gateway.obj.body), "allowedListeners", "namespaces", "selector")
+    return as_map(raw) if isinstance(raw, Mapping) else None
 
 
 def created(obj: KubeObject) -> str:

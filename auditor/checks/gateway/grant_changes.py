@@ -80,7 +80,7 @@ def _finding(ctx: Context, target: TargetRefs, permitted: tuple[Grant, ...]) -> 
         f"{g.key.namespace}/{g.key.name} ({'changed' if g.key in git_objects else 'absent'} in Git)"
         for g in grants
     ]
-    listeners = f" (listener {', '.join(target.listeners)})" if target.listeners else ""
+    listeners = target.where
     message = (
         f"{src}{listeners} references {dst.group_kind} {dst.namespace}/{dst.name}, which the live "
         f"cluster permits through ReferenceGrant {', '.join(fates)}; with Git applied no "

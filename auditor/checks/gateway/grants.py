@@ -26,14 +26,16 @@ from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.index import REFERENCEGRANT, Grant, Index
 from auditor.checks.gateway.policyrefs import policy_references, policy_referrers
 from auditor.checks.gateway.refs import (
+    CertRole,
     Reference,
     backend_refs,
+    backend_tls_ca_refs,
     certificate_refs,
     is_mesh_parent,
     matching_grants,
     route_parent_refs,
 )
-from auditor.kinds import GATEWAY_X_GROUP
+from auditor.kinds import GATEWAY_X_GROUP, INFERENCE_POOL, INFERENCE_X_GROUP
 from auditor.model import Finding, GroupKind, KubeObject, ResourceKey
 
 logger = logging.getLogger(__name__)
@@ -44,9 +46,56 @@ KNOWN_BACKEND_KINDS: frozenset[GroupKind] = frozenset(
         GroupKind("multicluster.x-k8s.io", "ServiceImport"),
         GroupKind(GATEWAY_X_GROUP, "XBackend"),
         GroupKind("networking.istio.io", "Hostname"),
+        INFERENCE_POOL,
+        GroupKind(INFERENCE_X_GROUP, "InferencePool"),
     }
 )
 """Backend kinds a conformant implementation may resolve: core Service and known extensions."""
+
+_SECRET_KIND = GroupKind("", "Secret")
+_CONFIGMAP_KIND = GroupKind("", "ConfigMap")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CertRule:
+    """What a certificate field may name and the reasons a conformant controller sets."""
+
+    kinds: frozenset[GroupKind] | None  # None: no kind rule (policy references)
+    missing: str
+    wrong_kind: str
+
+
+CERT_RULES: dict[CertRole, CertRule] = {
+    # gateway-invalid-tls-configuration: unsupported group or kind → InvalidCertificateRef.
+    CertRole.LISTENER: CertRule(
+        kinds=frozenset({_SECRET_KIND}),
+        missing="InvalidCertificateRef",
+        wrong_kind="InvalidCertificateRef",
+    ),
+    # gateway-invalid-tls-backend-configuration: every case → InvalidClientCertificateRef.
+    CertRole.CLIENT: CertRule(
+        kinds=frozenset({_SECRET_KIND}),
+        missing="InvalidClientCertificateRef",
+        wrong_kind="InvalidClientCertificateRef",
+    ),
+    # gateway-with-invalid-clientcertificate-validation: missing ConfigMap →
+    # InvalidCACertificateRef, a Service → InvalidCACertificateKind. Secret is a common
+    # implementation-specific kind, so it is not called invalid.
+    CertRole.FRONTEND_CA: CertRule(
+        kinds=frozenset({_CONFIGMAP_KIND, _SECRET_KIND}),
+        missing="InvalidCACertificateRef",
+        wrong_kind="InvalidCACertificateKind",
+    ),
+    # backendtlspolicy-invalid-ca-certificate-ref / backendtlspolicy-invalid-kind.
+    CertRole.BACKEND_CA: CertRule(
+        kinds=frozenset({_CONFIGMAP_KIND, _SECRET_KIND}),
+        missing="InvalidCACertificateRef",
+        wrong_kind="InvalidKind",
+    ),
+    CertRole.OTHER: CertRule(
+        kinds=None, missing="InvalidCertificateRef", wrong_kind="InvalidCertificateRef"
+    ),
+}
 
 
 @dataclass(slots=True, kw_only=True)
@@ -64,6 +113,14 @@ class TargetRefs:
             self.ports.add(reference.port)
         if reference.listener is not None and reference.listener not in self.listeners:
             self.listeners.append(reference.listener)
+
+    @property
+    def where(self) -> str:
+        """`` (listener a, b)`` — or `` (port 443)`` for a perPort frontend CA ref — or empty."""
+        if not self.listeners:
+            return ""
+        label = "port" if self.first.role == CertRole.FRONTEND_CA else "listener"
+        return f" ({label} {', '.join(self.listeners)})"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -93,6 +150,9 @@ def grouped_references(index: Index) -> Iterator[tuple[TargetRefs, bool]]:
             yield target, mesh_only
     for parent in [*index.gateways.values(), *index.listenersets.values()]:
         for target in _grouped(certificate_refs(parent)):
+            yield target, False
+    for policy in index.backend_tls_policies:
+        for target in _grouped(backend_tls_ca_refs(policy)):
             yield target, False
     for referrer in policy_referrers(index):
         for target in _grouped(policy_references(referrer)):
@@ -134,6 +194,18 @@ def _evaluate(
             f"{_kind(key)} is not a backend kind a conformant implementation resolves",
         )
         return
+    rule = CERT_RULES[reference.role]
+    if reference.certificate and rule.kinds is not None and key.group_kind not in rule.kinds:
+        allowed = " or ".join(sorted(str(k) for k in rule.kinds))
+        _emit(
+            ctx,
+            result,
+            BE_003,
+            target,
+            rule.wrong_kind,
+            f"{_kind(key)} is not a kind this field resolves (expected {allowed})",
+        )
+        return
     if reference.cross_namespace and not mesh_only and not ctx.index.observed(REFERENCEGRANT):
         return  # without the grants, whether the reference is permitted is unknown
     if reference.cross_namespace:
@@ -164,7 +236,7 @@ def _existence(ctx: Context, result: ReferenceResult, target: TargetRefs) -> Non
     if not ctx.index.observed(key.group_kind):
         return
     check, reason = (
-        (BE_003, "InvalidCertificateRef") if ref.certificate else (BE_001, "BackendNotFound")
+        (BE_003, CERT_RULES[ref.role].missing) if ref.certificate else (BE_001, "BackendNotFound")
     )
     obj = ctx.index.state.objects.get(key)
     if obj is None:
@@ -206,7 +278,7 @@ def _emit(
 ) -> None:
     ref = target.first
     where = ", ".join(target.fields[:3]) + (" …" if len(target.fields) > 3 else "")
-    listeners = f" (listener {', '.join(target.listeners)})" if target.listeners else ""
+    listeners = target.where
     message = f"{ref.referrer.key}{listeners} references {_describe(ref)} at {where}: {why}; reason {reason}."
     found = ctx.finding(
         check,

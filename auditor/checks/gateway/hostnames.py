@@ -10,10 +10,7 @@
 - HN-004: identical hostname + match across accepted routes on one Gateway (HTTPRoute and GRPCRoute
   matches, defaults applied); all but the oldest are reported. ``ref`` = the Gateway.
 - HN-005: a wildcard hostname in a team-owned route.
-- HN-006: listener conflicts on one Gateway (its listeners then its accepted ListenerSets' in merge
-  order): same port with different protocols (HTTPS+TLS excepted), or same port, same protocol and
-  the same hostname. Reported once per later listener (``ref`` = that listener), naming the
-  earlier one.
+- HN-006 and HN-007 (listener and HTTPRoute/GRPCRoute conflicts) live in ``conflicts``.
 """
 
 from __future__ import annotations
@@ -23,7 +20,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from auditor.catalog import HN_001, HN_002, HN_003, HN_004, HN_005, HN_006
+from auditor.catalog import HN_001, HN_002, HN_003, HN_004, HN_005
 from auditor.checks.common.fields import as_list, as_map
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import Evaluation, created
@@ -35,7 +32,6 @@ from auditor.checks.gateway.listeners import (
     namespace_allowed,
     route_hostnames,
 )
-from auditor.checks.gateway.tenancy import listener_ref
 from auditor.checks.gateway.topology import Topology
 from auditor.model import Finding, KubeObject, Ref, ResourceKey
 
@@ -52,7 +48,6 @@ def hostname_findings(
     yield from _hostless(ctx, evaluations)
     yield from _collisions(ctx, topo)
     yield from _shadowed(ctx, topo)
-    yield from _listener_conflicts(ctx, topo)
 
 
 def _delegation(ctx: Context) -> Iterator[Finding | None]:
@@ -248,38 +243,3 @@ def _pairs(items: object, *, fold: bool) -> list[list[str]]:
 
 def _name(value: object, *, fold: bool) -> str:
     return str(value).lower() if fold else str(value)
-
-
-def _clash(a: Listener, b: Listener) -> str | None:
-    if a.port is None or a.port != b.port:
-        return None
-    if a.protocol != b.protocol:
-        if {a.protocol, b.protocol} == {"HTTPS", "TLS"}:
-            return None
-        return f"protocol {b.protocol} clashes with {a.protocol} on port {a.port}"
-    if a.hostname == b.hostname:
-        return f"same port {a.port}, protocol {a.protocol} and hostname {a.hostname or '*'}"
-    return None
-
-
-def _listener_conflicts(ctx: Context, topo: Topology) -> Iterator[Finding | None]:
-    for gateway in ctx.index.gateways.values():
-        listeners = topo.merged_listeners(gateway)
-        for j, later in enumerate(listeners):
-            for earlier in listeners[:j]:
-                why = _clash(earlier, later)
-                if why is None:
-                    continue
-                owner = ctx.index.parent(later.owner)
-                if owner is None:
-                    continue
-                yield ctx.finding(
-                    HN_006,
-                    owner.obj,
-                    f"Listener {later.name} of {later.owner} conflicts with listener "
-                    f"{earlier.name} of {earlier.owner} on Gateway {gateway.key.namespace}/"
-                    f"{gateway.key.name}: {why}.",
-                    listener=later.name,
-                    ref=listener_ref(later),
-                )
-                break

@@ -16,7 +16,7 @@ from typing import Any
 
 from auditor.checks.common.fields import as_int, as_list, as_map, as_str, path, spec
 from auditor.kinds import GATEWAY_GROUP, GATEWAY_X_GROUP, NAMESPACE, ROUTE_KINDS
-from auditor.model import ClusterState, GroupKind, KubeObject, ResourceKey
+from auditor.model import ClusterState, GroupKind, KubeObject, ResourceKey, View
 from auditor.teams import namespace_labels
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ XLISTENERSET = GroupKind(GATEWAY_X_GROUP, "XListenerSet")
 LISTENERSET_KINDS = frozenset({LISTENERSET, XLISTENERSET})
 PARENT_KINDS = frozenset({GATEWAY, LISTENERSET, XLISTENERSET})
 REFERENCEGRANT = GroupKind(GATEWAY_GROUP, "ReferenceGrant")
+BACKENDTLSPOLICY = GroupKind(GATEWAY_GROUP, "BackendTLSPolicy")
 METADATA_NAME = "kubernetes.io/metadata.name"
 
 
@@ -112,10 +113,22 @@ class Index:
     grants: tuple[Grant, ...]
     grants_by_slot: Mapping[GrantSlot, tuple[Grant, ...]]
     ns_labels: Mapping[str, Mapping[str, str]]
+    backend_tls_policies: tuple[KubeObject, ...] = ()
+    assume_namespace_labels: bool = False
 
     def labels_of(self, namespace: str) -> Mapping[str, str]:
         """Labels of ``namespace``; a namespace with no object has only the implicit label."""
         return self.ns_labels.get(namespace) or {METADATA_NAME: namespace}
+
+    def labels_known(self, namespace: str) -> bool:
+        """Whether the labels of ``namespace`` are known: Namespaces were read and, in the
+        manifests view (where a Namespace absent from the input may still exist), its object is
+        in the input — unless the run assumes absent Namespaces carry only the implicit label."""
+        if not self.observed(NAMESPACE):
+            return False
+        if namespace in self.ns_labels or self.assume_namespace_labels:
+            return True
+        return self.state.view != View.MANIFESTS
 
     def exists(self, key: ResourceKey) -> bool:
         return key in self.state.objects
@@ -134,12 +147,13 @@ class Index:
         return sorted(self.ns_labels)
 
 
-def build_index(state: ClusterState) -> Index:
+def build_index(state: ClusterState, *, assume_namespace_labels: bool = False) -> Index:
     """Parse every relevant object of ``state`` once."""
     gateways: dict[ResourceKey, Parent] = {}
     listenersets: dict[ResourceKey, Parent] = {}
     routes: list[KubeObject] = []
     grants: list[Grant] = []
+    tls_policies: list[KubeObject] = []
     namespace_bodies: list[Mapping[str, Any]] = []
     for key, obj in sorted(state.objects.items()):
         gk = key.group_kind
@@ -151,6 +165,8 @@ def build_index(state: ClusterState) -> Index:
             routes.append(obj)
         elif gk == REFERENCEGRANT:
             grants.append(parse_grant(obj))
+        elif gk == BACKENDTLSPOLICY:
+            tls_policies.append(obj)
         elif gk == NAMESPACE:
             namespace_bodies.append({**obj.body, "apiVersion": "v1", "kind": "Namespace"})
     by_slot: dict[GrantSlot, list[Grant]] = defaultdict(list)
@@ -167,6 +183,8 @@ def build_index(state: ClusterState) -> Index:
         grants=tuple(grants),
         grants_by_slot={k: tuple(v) for k, v in by_slot.items()},
         ns_labels=namespace_labels(namespace_bodies),
+        backend_tls_policies=tuple(tls_policies),
+        assume_namespace_labels=assume_namespace_labels,
     )
 
 

@@ -5,9 +5,11 @@ explicit ``kinds`` list), §2.4 (``allowedRoutes.namespaces`` incl. label select
 (hostname intersection and wildcard containment). Pure functions of their arguments.
 
 Decisions: GRPCRoute is in the default kind set of HTTP and HTTPS listeners (a conformant superset);
-a listener with an implementation-specific protocol (not HTTP/HTTPS/TLS/TCP/UDP) is assumed to
-carry any route kind its explicit ``kinds`` list names, or every kind when the list is empty, so
-that the auditor never refuses what it cannot know.
+a listener with a domain-prefixed, implementation-specific protocol (``example.com/proto``) is
+assumed to carry any route kind its explicit ``kinds`` list names, or every kind when the list is
+empty, so that the auditor never refuses what it cannot know. A protocol that is neither core nor
+domain-prefixed is ``UnsupportedProtocol`` (conformance GatewayInvalidListenersUnsupportedProtocol:
+``supportedKinds: []``), so it carries no kind.
 """
 
 from __future__ import annotations
@@ -47,10 +49,29 @@ def candidates(
 
 def kind_allowed(listener: Listener, kind: GroupKind) -> bool:
     """§2.3: the protocol can carry ``kind`` and the explicit ``kinds`` list (if any) names it."""
+    if not protocol_supported(listener.protocol):
+        return False
     compatible = PROTOCOL_KINDS.get(listener.protocol)
     if compatible is not None and (kind.group != GATEWAY_GROUP or kind.kind not in compatible):
         return False
     return not listener.kinds or kind in listener.kinds
+
+
+def protocol_supported(protocol: str) -> bool:
+    """A core protocol, or a domain-prefixed implementation-specific one (GEP: ProtocolType)."""
+    return protocol in PROTOCOL_KINDS or "/" in protocol
+
+
+def invalid_kinds(listener: Listener) -> tuple[GroupKind, ...]:
+    """Entries of an explicit ``allowedRoutes.kinds`` that are not route kinds or that a core
+    protocol cannot carry (§2.3, conformance GatewayInvalidRouteKind,
+    TLSRouteListenerPassthroughSupportedKinds). Empty for implementation-specific protocols."""
+    compatible = PROTOCOL_KINDS.get(listener.protocol)
+    if compatible is None:
+        return ()
+    return tuple(
+        gk for gk in listener.kinds if gk.group != GATEWAY_GROUP or gk.kind not in compatible
+    )
 
 
 def namespace_allowed(listener: Listener, namespace: str, labels: Mapping[str, str]) -> bool:

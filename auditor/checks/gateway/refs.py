@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from auditor.checks.common.fields import as_int, as_list, as_map, as_str, path, spec
@@ -89,12 +90,24 @@ def is_mesh_parent(pref: ParentRef) -> bool:
     return pref.group == "" and pref.kind == "Service"
 
 
+class CertRole(StrEnum):
+    """Which TLS field a certificate reference sits in: it decides the kinds a conformant
+    implementation resolves and the condition reason it sets when the reference is invalid."""
+
+    LISTENER = "listener"  # Gateway/ListenerSet tls.certificateRefs
+    CLIENT = "client"  # Gateway spec.tls.backend.clientCertificateRef
+    FRONTEND_CA = "frontend-ca"  # Gateway spec.tls.frontend.*.validation.caCertificateRefs
+    BACKEND_CA = "backend-ca"  # BackendTLSPolicy spec.validation.caCertificateRefs
+    OTHER = "other"  # policy and XBackend Secret references (no kind rule)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Reference:
     """One object reference from a route, Gateway, ListenerSet or policy to a namespaced object.
 
     ``certificate``: the target holds Secret/ConfigMap material (BE-003 when missing), not a
-    backend. ``policy``: the referrer is a policy or XBackend (RG-003 when refused).
+    backend; ``role`` says which TLS field it is. ``policy``: the referrer is a policy or XBackend
+    (RG-003 when refused).
     """
 
     referrer: KubeObject
@@ -103,6 +116,7 @@ class Reference:
     port: int | None = None
     listener: str | None = None
     certificate: bool = False
+    role: CertRole = CertRole.OTHER
     policy: bool = False
 
     @property
@@ -172,6 +186,7 @@ def certificate_refs(parent: Parent) -> Iterator[Reference]:
                 kind=SECRET.kind,
                 listener=listener.name,
                 certificate=True,
+                role=CertRole.LISTENER,
             )
     tls = as_map(spec(obj.body).get("tls"))
     client = path(tls, "backend", "clientCertificateRef")
@@ -183,18 +198,29 @@ def certificate_refs(parent: Parent) -> Iterator[Reference]:
             group="",
             kind=SECRET.kind,
             certificate=True,
+            role=CertRole.CLIENT,
         )
-    yield from _ca_refs(obj, tls)
+    yield from _ca_refs(parent, tls)
 
 
-def _ca_refs(obj: KubeObject, tls: Mapping[str, Any]) -> Iterator[Reference]:
+def _ca_refs(parent: Parent, tls: Mapping[str, Any]) -> Iterator[Reference]:
+    """Frontend CA refs; ``listener`` is the port for a perPort entry (the HTTPS listeners on
+    that port are the ones it governs), null for the default."""
+    obj = parent.obj
     frontend = as_map(tls.get("frontend"))
-    sources = [("spec.tls.frontend.default", as_map(frontend.get("default")))]
-    sources += [
-        (f"spec.tls.frontend.perPort[{i}].tls", as_map(as_map(p).get("tls")))
-        for i, p in enumerate(as_list(frontend.get("perPort")))
+    sources: list[tuple[str, Mapping[str, Any], str | None]] = [
+        ("spec.tls.frontend.default", as_map(frontend.get("default")), None)
     ]
-    for at, config in sources:
+    for i, raw_port in enumerate(as_list(frontend.get("perPort"))):
+        port = as_int(as_map(raw_port).get("port"))
+        sources.append(
+            (
+                f"spec.tls.frontend.perPort[{i}].tls",
+                as_map(as_map(raw_port).get("tls")),
+                str(port) if port is not None else None,
+            )
+        )
+    for at, config, port_label in sources:
         for i, raw in enumerate(as_list(path(config, "validation", "caCertificateRefs"))):
             yield object_ref(
                 raw,
@@ -202,8 +228,27 @@ def _ca_refs(obj: KubeObject, tls: Mapping[str, Any]) -> Iterator[Reference]:
                 field=f"{at}.validation.caCertificateRefs[{i}]",
                 group="",
                 kind=CONFIGMAP.kind,
+                listener=port_label,
                 certificate=True,
+                role=CertRole.FRONTEND_CA,
             )
+
+
+def backend_tls_ca_refs(policy: KubeObject) -> Iterator[Reference]:
+    """BackendTLSPolicy ``spec.validation.caCertificateRefs``: LocalObjectReferences (no
+    namespace field, so a ``namespace`` written in Git is pruned and never read here)."""
+    refs = as_list(path(spec(policy.body), "validation", "caCertificateRefs"))
+    for i, raw in enumerate(refs):
+        local = {k: v for k, v in as_map(raw).items() if k != "namespace"}
+        yield object_ref(
+            local,
+            referrer=policy,
+            field=f"spec.validation.caCertificateRefs[{i}]",
+            group="",
+            kind=CONFIGMAP.kind,
+            certificate=True,
+            role=CertRole.BACKEND_CA,
+        )
 
 
 def matching_grants(index: Index, reference: Reference) -> tuple[Grant, ...]:

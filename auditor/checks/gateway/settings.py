@@ -24,3 +24,7 @@ class GatewaySettings:
     disabled: frozenset[str] = frozenset()
     status_grace_seconds: int = 300
     now: datetime | None = None
+    assume_namespace_labels: bool = False
+    """Judge Selector listeners for routes whose Namespace object is not in a manifests-view
+    input as if it carried only ``kubernetes.io/metadata.name`` (``analyze
+    --assume-namespace-labels``); by default such parentRefs get no verdict."""

@@ -37,7 +37,11 @@ from auditor.model import Finding, KubeObject, Ref, View
 
 logger = logging.getLogger(__name__)
 
-NO_STATUS_OUTCOMES = frozenset({Outcome.DANGLING, Outcome.UNOBSERVED, Outcome.UNKNOWN})
+NO_STATUS_OUTCOMES = frozenset(
+    {Outcome.DANGLING, Outcome.UNOBSERVED, Outcome.UNKNOWN, Outcome.LISTENERSET_NOT_ALLOWED}
+)
+"""parentRefs a controller need not report on: no parent, not judged, or a parent that is not
+itself accepted (a ListenerSet its Gateway refuses)."""
 REFUSALS = frozenset(REASONS)
 ATTACHMENT_REASONS = frozenset(REASONS.values())
 

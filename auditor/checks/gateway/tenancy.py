@@ -13,7 +13,9 @@ TN-001, TN-003, TN-004, TN-006 and TN-007 need teams; TN-002 and TN-005 do not. 
 - TN-004: ``allowedListeners.namespaces.from`` other than None on a shared Gateway.
 - TN-005: ``spec.defaultScope`` on a Gateway or ``spec.useDefaultGateways`` on a route (not None).
 - TN-006 (teams): a Gateway in the namespace of a team whose ``allowed_parents`` is set and does
-  not list that Gateway (the team is restricted to given parents, so it may not run its own).
+  not list that Gateway (the team is restricted to given parents, so it may not run its own), or
+  whose ``gateway_classes`` is set and does not name the Gateway's ``gatewayClassName``. One
+  finding per Gateway naming every reason.
 - TN-007 (teams): a listener without hostname (HTTP/HTTPS/TLS) on a Gateway whose accepted routes
   come from two or more teams.
 """
@@ -143,14 +145,21 @@ def _default_scope(ctx: Context, gateway: Parent) -> Finding | None:
 
 def _team_gateway(ctx: Context, gateway: Parent) -> Finding | None:
     team = ctx.team_of_ns(gateway.key.namespace)
-    if team is None or team.allowed_parents is None or _lists(team, gateway.key, None):
+    if team is None:
         return None
-    return ctx.finding(
-        TN_006,
-        gateway.obj,
-        f"Gateway {gateway.key.namespace}/{gateway.key.name} runs in a namespace of team "
-        f"{team.name}, whose allowed_parents does not list it.",
-    )
+    where = f"Gateway {gateway.key.namespace}/{gateway.key.name} runs in a namespace of team {team.name}"
+    problems = []
+    if team.allowed_parents is not None and not _lists(team, gateway.key, None):
+        problems.append("whose allowed_parents does not list it")
+    klass = as_str(spec(gateway.obj.body).get("gatewayClassName")) or ""
+    if team.gateway_classes is not None and klass not in team.gateway_classes:
+        allowed = ", ".join(team.gateway_classes) or "none"
+        problems.append(
+            f"and uses GatewayClass {klass or '<missing>'}, not one of its gateway_classes ({allowed})"
+        )
+    if not problems:
+        return None
+    return ctx.finding(TN_006, gateway.obj, f"{where}, {'; '.join(problems)}.")
 
 
 def _lists(team: TeamPolicy, owner: ResourceKey, section: str | None) -> bool:
