@@ -90,9 +90,11 @@ class GitReader:
                     max_yaml_nodes=self._settings.max_yaml_nodes,
                 )
             except SourceError as e:
+                # The error's text starts with its subject; the subject is already named.
+                reason = str(e).removeprefix(f"{e.subject}: ")
                 out.skipped.append(
                     Skipped(
-                        subject=f"team {team.name}: {e.subject}", reason=mask_secrets_in(str(e))
+                        subject=f"team {team.name}: {e.subject}", reason=mask_secrets_in(reason)
                     )
                 )
                 out.ok = False

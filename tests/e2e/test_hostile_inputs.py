@@ -142,7 +142,7 @@ def test_git_credentials_never_printed_logged_or_stored(
         assert secret.encode() not in stored, secret
     assert b"https://***@127.0.0.1:9/org/r.git" in stored  # the skipped reason, masked
     runs = json.loads(outputs[10])["runs"]
-    reasons = [s["reason"] for s in runs[0]["skipped"]]
+    reasons = [f"{s['subject']}: {s['reason']}" for s in runs[0]["skipped"]]
     assert any("repository tokenuser: fetch from https://***@127.0.0.1:9" in r for r in reasons)
 
 
