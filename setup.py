@@ -6,7 +6,7 @@ expect it there); the wheel carries it as the package ``auditor._migrations``, w
 pyproject.toml.
 """
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 MIGRATIONS = {
     "auditor._migrations": "migrations",
@@ -14,6 +14,12 @@ MIGRATIONS = {
 }
 
 setup(
-    packages=[*find_packages(include=["auditor", "auditor.*"]), *MIGRATIONS],
+    # Namespace discovery also lists the demo's data directories (auditor.demo.data.*), which
+    # package-data ships; without them setuptools warns once per directory that it "would be
+    # ignored".
+    packages=[
+        *find_namespace_packages(include=["auditor", "auditor.*"], exclude=["*.__pycache__"]),
+        *MIGRATIONS,
+    ],
     package_dir=MIGRATIONS,
 )

@@ -42,3 +42,23 @@ CONTROLLER_MANAGERS: tuple[str, ...] = (
     "cert-manager-cainjector",
 )
 """DRIFT_RULES C10: managers whose writes are expected mutation (hidden, counted)."""
+
+# -- size limits (config section ``limits``) -----------------------------------------------------
+# Each limit's default is defined here only; config, sources and commands read it from here, and
+# every error for going over a limit names the limit, the file and the key that raises it.
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+"""``limits.max_file_bytes``: one manifest file (Git, ``analyze``) or one kustomize output."""
+
+MAX_YAML_NODES = 1_000_000
+"""``limits.max_yaml_nodes``: the nodes a YAML document may expand to through aliases."""
+
+MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024
+"""``limits.max_snapshot_bytes``: one live snapshot file (``clusters[].snapshot``,
+``--live-snapshot``) and one ``analyze --crds`` file. A ``kubectl get -o json`` dump of a
+100,000-object cluster is about 0.4-1 GB (about 4-10 KB per object with managedFields and
+status, pretty-printed), so the default fits such a cluster."""
+
+FILE_BYTES_KEY = "limits.max_file_bytes"
+YAML_NODES_KEY = "limits.max_yaml_nodes"
+SNAPSHOT_BYTES_KEY = "limits.max_snapshot_bytes"

@@ -25,7 +25,30 @@ def namespace_matches(team: TeamPolicy, namespace: str, labels: NamespaceLabels)
 def team_of_namespace(
     namespace: str, teams: Sequence[TeamPolicy], labels: NamespaceLabels
 ) -> TeamPolicy | None:
-    """The team owning ``namespace``; None when no team does. Config validation ensures one at most."""
+    """The team owning ``namespace``; None when no team does. Config validation ensures one at most.
+
+    Memoised per (teams, labels) pair by identity: checks ask for the owner of every object and
+    finding, and scanning every team each time made a fleet of hundreds of teams quadratic. Only
+    an immutable ``teams`` tuple is memoised; ``labels`` must not change while in use.
+    """
+    global _memo
+    if type(teams) is not tuple:
+        return _scan(namespace, teams, labels)
+    memo = _memo
+    if memo[0] is not teams or memo[1] is not labels:
+        memo = _memo = (teams, labels, {})  # one rebinding: concurrent callers never share
+    owners = memo[2]
+    if namespace not in owners:
+        owners[namespace] = _scan(namespace, teams, labels)
+    return owners[namespace]
+
+
+_memo: tuple[object, object, dict[str, TeamPolicy | None]] = (None, None, {})
+
+
+def _scan(
+    namespace: str, teams: Sequence[TeamPolicy], labels: NamespaceLabels
+) -> TeamPolicy | None:
     for team in teams:
         if namespace_matches(team, namespace, labels):
             return team

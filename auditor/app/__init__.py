@@ -3,9 +3,11 @@ sequences I/O for an audit (read Git, read live, evaluate, own, return the run).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,7 +93,8 @@ def run_audit(
                 cluster.name,
                 extra={"action": "audit-cluster", "cluster": cluster.name, "run_id": run_id},
             )
-            _audit_cluster(settings, cluster, teams, git, request, started, out)
+            with gc_paused():
+                _audit_cluster(settings, cluster, teams, git, request, started, out)
     findings = apply_config(
         dedupe(cap_values(out.findings)),
         disabled=settings.disabled_checks,
@@ -121,6 +124,13 @@ def _audit_cluster(
 ) -> None:
     """Read one cluster and the teams' Git for it; collect findings, notes and coverage."""
     live, notes = read_live(settings, cluster, override=request.live_snapshots.get(cluster.name))
+    if live is None:
+        notes = [nothing_read(note) for note in notes]
+    elif not live.observed:  # every kind failed to list: as unread as an unreachable cluster
+        live = None
+        notes.append(
+            nothing_read(Skipped(subject=f"cluster {cluster.name}", reason="no kind listed"))
+        )
     out.skipped.extend(notes)
     scopes = live.scopes if live is not None else {}
     cluster_scoped = CLUSTER_SCOPED | {gk for gk, namespaced in scopes.items() if not namespaced}
@@ -165,6 +175,44 @@ def _audit_cluster(
     )
 
 
+NOTHING_READ = "nothing read"
+"""How the note of a cluster of which nothing could be read starts: the run is a failed run for
+that cluster (partial, exit 3); no finding of it is judged and none is resolved."""
+
+
+def nothing_read(note: Skipped) -> Skipped:
+    return Skipped(subject=note.subject, reason=f"{NOTHING_READ}: {note.reason}")
+
+
+def clusters_read_nothing(run: AuditRun, clusters: Iterable[str]) -> frozenset[str]:
+    """Which of ``clusters`` ``run`` could read nothing of."""
+    return frozenset(
+        name
+        for name in clusters
+        for s in run.skipped
+        if s.reason.startswith(f"{NOTHING_READ}: ")
+        and (s.subject == f"cluster {name}" or s.subject.startswith(f"cluster {name}: "))
+    )
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one cluster's audit.
+
+    The audit builds millions of small, acyclic dicts and lists (parsed objects, views, indexes);
+    the collector's repeated passes over them grow with the heap and took half of a
+    20,000-object audit (measured: 24 s with it, 12 s without). Reference counting still frees
+    everything acyclic; the collector runs again as soon as the cluster is done.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def unread_kinds(live: LiveState) -> frozenset[GroupKind]:
     """Kinds the cluster serves but that could not be listed, and Secrets when not listed
     (certificate references cannot be checked to resolve without them)."""
@@ -179,4 +227,11 @@ def _trusted(findings: list[Finding], reads: list[TeamRead]) -> list[Finding]:
     return [f for f in findings if f.team in audited and (f.check != DR_002 or f.team in complete)]
 
 
-__all__ = ["AuditRequest", "drift_settings", "run_audit"]
+__all__ = [
+    "NOTHING_READ",
+    "AuditRequest",
+    "clusters_read_nothing",
+    "drift_settings",
+    "nothing_read",
+    "run_audit",
+]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from auditor import defaults
 from auditor.app.reading import INCOMPLETE_GIT_CHECKS, source_finding
 from auditor.checks.common.settings import PolicySettings
 from auditor.checks.evaluate import build_state, builtin_schema_notes
@@ -73,8 +74,9 @@ def analyze(
     teams: Sequence[TeamPolicy] = (),
     disabled: frozenset[str] = frozenset(),
     severities: dict[str, Severity] | None = None,
-    max_file_bytes: int = 5 * 1024 * 1024,
-    max_yaml_nodes: int = 1_000_000,
+    max_file_bytes: int = defaults.MAX_FILE_BYTES,
+    max_yaml_nodes: int = defaults.MAX_YAML_NODES,
+    max_crd_bytes: int = defaults.MAX_SNAPSHOT_BYTES,
     assume_namespace_labels: bool = False,
     team_label: str = "team",
     ambient_exceptions: tuple[str, ...] = (),
@@ -90,7 +92,7 @@ def analyze(
     crds = list(manifests.crds)
     if crd_paths:
         crds += read_manifests(
-            crd_paths, stdin=None, max_file_bytes=64 * 1024 * 1024, max_yaml_nodes=max_yaml_nodes
+            crd_paths, stdin=None, max_file_bytes=max_crd_bytes, max_yaml_nodes=max_yaml_nodes
         ).crds
     schemas = SchemaRegistry.from_crds(crds)
     crd_kinds = {_crd_kind(c) for c in crds}

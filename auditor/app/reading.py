@@ -90,9 +90,11 @@ class GitReader:
                     max_yaml_nodes=self._settings.max_yaml_nodes,
                 )
             except SourceError as e:
+                # The error's text starts with its subject; the subject is already named.
+                reason = str(e).removeprefix(f"{e.subject}: ")
                 out.skipped.append(
                     Skipped(
-                        subject=f"team {team.name}: {e.subject}", reason=mask_secrets_in(str(e))
+                        subject=f"team {team.name}: {e.subject}", reason=mask_secrets_in(reason)
                     )
                 )
                 out.ok = False
@@ -152,7 +154,12 @@ def read_live(
     snapshot = override or cluster.snapshot
     try:
         if snapshot is not None:
-            live = load_snapshot(snapshot, cluster=cluster.name, max_nodes=settings.max_yaml_nodes)
+            live = load_snapshot(
+                snapshot,
+                cluster=cluster.name,
+                max_nodes=settings.max_yaml_nodes,
+                max_bytes=settings.max_snapshot_bytes,
+            )
         else:
             live = read_cluster(
                 name=cluster.name,

@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from auditor.app import AuditRequest, run_audit
+from auditor.app import AuditRequest, clusters_read_nothing, run_audit
 from auditor.config import Settings
 from auditor.model import AuditRun
 from auditor.store.types import RecordResult, RunScope
@@ -29,6 +29,8 @@ def audit_and_store(
     ``database.retention``.
 
     The database is opened before any source is read: a database error means nothing was audited.
+    A run that could read nothing of any of its clusters is a failed run and is not recorded (it
+    would read as a run of zero findings); the caller still reports it (exit 3).
     When ``notify.slack`` is configured, the run's notifications are queued in the outbox in the
     same transaction (``auditor.app.notifying``); delivering them is the caller's next step.
     Retention runs after the run is committed, so its failure is a warning and the run (and its
@@ -44,14 +46,19 @@ def audit_and_store(
 
 def record_audit(
     store: Store, settings: Settings, request: AuditRequest, *, run_id: str | None = None
-) -> tuple[AuditRun, RecordResult]:
-    """Run one audit on an open store, record it and apply ``database.retention``."""
+) -> tuple[AuditRun, RecordResult | None]:
+    """Run one audit on an open store, record it and apply ``database.retention``.
+
+    A run that read nothing of any of its clusters is not recorded (None): it is a failed run,
+    and stored it would read as a run of zero findings.
+    """
     run = run_audit(settings, request=request, run_id=run_id)
     from auditor.app.notifying import outbox_planner
 
-    recorded = store.record_run(
-        run, scope=run_scope(settings, request), outbox=outbox_planner(settings)
-    )
+    scope = run_scope(settings, request)
+    if scope.clusters <= clusters_read_nothing(run, scope.clusters):
+        return run, None
+    recorded = store.record_run(run, scope=scope, outbox=outbox_planner(settings))
     retention = settings.database.retention_seconds
     if retention:
         started = datetime.fromisoformat(run.started_at)

@@ -29,7 +29,7 @@ from auditor.model import (
     View,
     key_of,
 )
-from auditor.normalize import SchemaRegistry, apply_defaults
+from auditor.normalize import SchemaRegistry, defaulted_view
 
 INPUT_KINDS = frozenset(_INPUT_KINDS)
 """Read for the mesh checks only: drift is not computed for Pods, workloads or ServiceAccounts."""
@@ -73,7 +73,7 @@ def evaluate_cluster(
         teams=teams, disabled=disabled, now=now, ambient_exceptions=ambient_exceptions
     )
     live_view = build_state(live.cluster, View.LIVE, live_objects, (), schemas, live.observed)
-    git_view = build_state(live.cluster, View.GIT, live_objects, desired, schemas, live.observed)
+    git_view = overlay_state(live_view, View.GIT, desired, schemas)
     findings_live += check_policies(live_view, policy)
     findings_git = check_policies(git_view, policy)
     findings_git += check_changes(live_view, git_view, policy)
@@ -98,11 +98,24 @@ def build_state(
     """A view of a cluster: ``base`` objects, replaced/extended by ``overlay``, defaults applied."""
     objects: dict[ResourceKey, KubeObject] = {}
     for obj in (*base, *overlay):
-        schema = schemas.for_kind(obj.key.group_kind, _version(obj.body))
-        objects[obj.key] = KubeObject(
-            key=obj.key, body=apply_defaults(obj.body, schema), origin=obj.origin
-        )
+        objects[obj.key] = _defaulted(obj, schemas)
     return ClusterState(cluster=cluster, view=view, objects=objects, observed=observed)
+
+
+def overlay_state(
+    base: ClusterState, view: View, overlay: Iterable[KubeObject], schemas: SchemaRegistry
+) -> ClusterState:
+    """``build_state(base objects, overlay)`` reusing ``base``'s already defaulted objects: only
+    the overlay is defaulted (the git view shares the live view's untouched objects)."""
+    objects = dict(base.objects)
+    for obj in overlay:
+        objects[obj.key] = _defaulted(obj, schemas)
+    return ClusterState(cluster=base.cluster, view=view, objects=objects, observed=base.observed)
+
+
+def _defaulted(obj: KubeObject, schemas: SchemaRegistry) -> KubeObject:
+    schema = schemas.for_kind(obj.key.group_kind, _version(obj.body))
+    return KubeObject(key=obj.key, body=defaulted_view(obj.body, schema), origin=obj.origin)
 
 
 def builtin_schema_notes(

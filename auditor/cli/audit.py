@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from auditor.app import AuditRequest
+from auditor import defaults
+from auditor.app import NOTHING_READ, AuditRequest
 from auditor.app.analyze import analyze
 from auditor.app.service import audit_and_store
 from auditor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL
@@ -102,6 +103,9 @@ def _selected(settings: Settings, teams: Sequence[str], clusters: Sequence[str])
 def lifecycle_summary(run: AuditRun, recorded: RecordResult | None) -> str:
     """One line for stderr: the run's status and what it did to the history."""
     head = f"run {run.id[:12]} {run.status}: {len(run.findings)} finding(s)"
+    unread = [s.subject for s in run.skipped if s.reason.startswith(f"{NOTHING_READ}: ")]
+    if unread:
+        head += f"; {NOTHING_READ} of {', '.join(unread)}"
     if recorded is None:
         return head + " (not stored)"
     counts = ", ".join(f"{recorded.count(t)} {t}" for t in EventType)
@@ -171,7 +175,9 @@ def audit_command(
 
     Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage/config/database/internal
     error, 3 the run was partial (a source could not be read) unless --allow-partial; 130 on
-    SIGINT, 143 on SIGTERM.
+    SIGINT, 143 on SIGTERM. A cluster of which nothing could be read ("nothing read": unreachable,
+    snapshot over limits.max_snapshot_bytes) makes the run partial; a run that read nothing of any
+    cluster is not stored.
 
     With notify.slack configured, the run's Slack messages are queued with it and delivered
     right after (unless --no-notify); a Slack problem is a warning and never changes the exit code.
@@ -253,8 +259,9 @@ def analyze_command(
         teams=settings.team_policies() if settings else (),
         disabled=settings.disabled_checks if settings else frozenset(),
         severities=dict(settings.severity_overrides) if settings else None,
-        max_file_bytes=settings.max_file_bytes if settings else 5 * 1024 * 1024,
-        max_yaml_nodes=settings.max_yaml_nodes if settings else 1_000_000,
+        max_file_bytes=settings.max_file_bytes if settings else defaults.MAX_FILE_BYTES,
+        max_yaml_nodes=settings.max_yaml_nodes if settings else defaults.MAX_YAML_NODES,
+        max_crd_bytes=settings.max_snapshot_bytes if settings else defaults.MAX_SNAPSHOT_BYTES,
         assume_namespace_labels=assume_namespace_labels,
         team_label=team_label,
         ambient_exceptions=settings.ambient_exceptions if settings else (),

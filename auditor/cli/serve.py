@@ -158,7 +158,10 @@ def serve_command(
             ticks = worker.once()
             for tick in ticks:
                 run = tick.run
-                status = f"run {run.id[:12]} {run.status}" if run else f"failed: {tick.error}"
+                if run is None or tick.error is not None:
+                    status = f"failed: {tick.error}"
+                else:
+                    status = f"run {run.id[:12]} {run.status}"
                 click.echo(
                     terminal_safe(mask_secrets_in(f"cluster {tick.cluster}: {status}")), err=True
                 )

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from auditor import defaults
 from auditor.catalog import CHECKS
 from auditor.config.reader import ConfigReader
 from auditor.config.types import (
@@ -46,7 +47,7 @@ def parse_settings(root: ConfigReader, *, path: Path, environ: Mapping[str, str]
     git = root.child("git")
     git.check_keys({"cache_dir", "timeout"})
     limits = root.child("limits")
-    limits.check_keys({"max_file_bytes", "max_yaml_nodes"})
+    limits.check_keys({"max_file_bytes", "max_yaml_nodes", "max_snapshot_bytes"})
     kinds = root.child("kinds")
     kinds.check_keys({"secret_metadata", "extra", "exclude"})
     checks = root.child("checks")
@@ -64,8 +65,9 @@ def parse_settings(root: ConfigReader, *, path: Path, environ: Mapping[str, str]
         clusters=tuple(_cluster(c, base) for c in root.children("clusters")),
         git_cache_dir=Path(os.path.expanduser(cache_dir)),
         git_timeout=git.duration("timeout", "120s"),
-        max_file_bytes=_positive(limits, "max_file_bytes", 5 * 1024 * 1024),
-        max_yaml_nodes=_positive(limits, "max_yaml_nodes", 1_000_000),
+        max_file_bytes=_positive(limits, "max_file_bytes", defaults.MAX_FILE_BYTES),
+        max_yaml_nodes=_positive(limits, "max_yaml_nodes", defaults.MAX_YAML_NODES),
+        max_snapshot_bytes=_positive(limits, "max_snapshot_bytes", defaults.MAX_SNAPSHOT_BYTES),
         repositories=tuple(_repository(r) for r in root.children("repositories")),
         teams=tuple(_team(t) for t in root.children("teams")),
         secret_metadata=kinds.get("secret_metadata", bool, False),

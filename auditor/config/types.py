@@ -117,6 +117,7 @@ class Settings:
     git_timeout: int
     max_file_bytes: int
     max_yaml_nodes: int
+    max_snapshot_bytes: int = defaults.MAX_SNAPSHOT_BYTES
     repositories: tuple[RepositorySettings, ...]
     teams: tuple[TeamSettings, ...]
     secret_metadata: bool

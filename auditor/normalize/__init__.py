@@ -6,7 +6,7 @@ Pure functions of their arguments; no third-party imports.
 
 from __future__ import annotations
 
-from auditor.normalize.defaulting import apply_defaults, prune, pruned_paths
+from auditor.normalize.defaulting import apply_defaults, defaulted_view, prune, pruned_paths
 from auditor.normalize.defaults_builtin import BUILTIN_KINDS, builtin_rules
 from auditor.normalize.pairing import Pair, Pairing, pair_objects
 from auditor.normalize.paths import (
@@ -59,6 +59,7 @@ __all__ = [
     "apply_defaults",
     "builtin_rules",
     "canon",
+    "defaulted_view",
     "equivalent",
     "format_path",
     "is_empty",

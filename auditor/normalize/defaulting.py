@@ -22,28 +22,37 @@ logger = logging.getLogger(__name__)
 _ROOT_META = frozenset({"apiVersion", "kind", "metadata"})
 
 
-def _default(value: Any, node: SchemaNode | None) -> Any:
+def _default(value: Any, node: SchemaNode | None, copy: bool = True) -> Any:
     if node is None or not node.defaults_below:
-        return copy_json(value)
+        return copy_json(value) if copy else value
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
             child = node.child(key)
             if item is None and child is not None and child.has_default and not child.nullable:
                 item = child.default
-            out[key] = _default(item, child)
+            out[key] = _default(item, child, copy)
         for key, child in node.properties.items():
             if key not in out and child.has_default:
-                out[key] = _default(child.default, child)
+                out[key] = _default(child.default, child)  # always a copy: shared by the schema
         return out
     if isinstance(value, list):
-        return [_default(item, node.items) for item in value]
+        return [_default(item, node.items, copy) for item in value]
     return value
 
 
 def apply_defaults(body: Body, schema: KindSchema | None) -> Body:
     """A new body with the schema's defaults applied (idempotent). No schema: a plain copy."""
     result = _default(body, schema.root if schema else None)
+    assert isinstance(result, dict)
+    return result
+
+
+def defaulted_view(body: Body, schema: KindSchema | None) -> Body:
+    """``apply_defaults`` for read-only use: subtrees without defaults below them are shared with
+    ``body`` instead of copied (no schema: ``body`` itself). For views the checks only read; the
+    saving is most of the copying of a large cluster (Services, Secrets, unknown kinds)."""
+    result = _default(body, schema.root if schema else None, copy=False)
     assert isinstance(result, dict)
     return result
 

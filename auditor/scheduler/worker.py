@@ -113,13 +113,20 @@ class Worker:
                 return self._skip(cluster, slot, Outcome.CLAIMED)
             started = time.monotonic()
             try:
-                run, _ = record_audit(
+                run, recorded = record_audit(
                     self.store, self.settings, AuditRequest(clusters=frozenset({cluster}))
                 )
             except AuditorError as e:
                 self.metrics.run_failed(cluster, time.monotonic() - started)
                 logger.error("tick failed: %s", e, extra=extra)
                 return Tick(cluster=cluster, slot=slot, outcome=Outcome.FAILED, error=str(e))
+            if recorded is None:  # nothing of the cluster could be read: failed, not stored
+                self.metrics.run_failed(cluster, time.monotonic() - started)
+                error = "; ".join(f"{s.subject}: {s.reason}" for s in run.skipped if s.partial)
+                logger.error("tick failed, not recorded: %s", error, extra=extra)
+                return Tick(
+                    cluster=cluster, slot=slot, outcome=Outcome.FAILED, error=error, run=run
+                )
             self.metrics.run_finished(cluster, run, time.monotonic() - started)
             logger.info(
                 "tick %s of cluster %s done: run %s %s, %d finding(s)",
@@ -276,7 +283,8 @@ class Worker:
 
 
 def combined_exit(ticks: Sequence[Tick], judge: Callable[[AuditRun], int]) -> int:
-    """``--once``: 2 when a tick failed, else the highest of the runs' audit exit codes."""
-    if any(t.outcome is Outcome.FAILED for t in ticks):
+    """``--once``: 2 when a tick failed without a run (database, claim), else the highest of the
+    runs' audit exit codes (a run that read nothing of its cluster is judged like ``audit``: 3)."""
+    if any(t.outcome is Outcome.FAILED and t.run is None for t in ticks):
         return 2
     return max((judge(t.run) for t in ticks if t.run is not None), default=0)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import TextIO
 
 from auditor import kinds
+from auditor.defaults import FILE_BYTES_KEY, MAX_FILE_BYTES, MAX_YAML_NODES
 from auditor.errors import ManifestError
 from auditor.model import Body, KubeObject, Origin
 from auditor.sources import manifests
@@ -48,8 +49,8 @@ def read_manifests(
     paths: Sequence[str],
     *,
     stdin: TextIO | None = None,
-    max_file_bytes: int = 5242880,
-    max_yaml_nodes: int = 1_000_000,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    max_yaml_nodes: int = MAX_YAML_NODES,
 ) -> ManifestSet:
     """Read every manifest under ``paths`` (``-`` reads ``stdin``, default ``sys.stdin``)."""
     documents: list[Located] = []
@@ -139,6 +140,6 @@ def _read_stdin(stream: TextIO, max_file_bytes: int) -> str | SourceProblem:
 
 
 def _over_limit(path: str, limit: int) -> SourceProblem:
-    message = f"{path}: file is over the limit of {limit} bytes; not read"
+    message = f"{path}: file is over the limit of {limit} bytes ({FILE_BYTES_KEY}); not read"
     origin = Origin(repository="", commit="", path=path)
     return SourceProblem(check=OVER_LIMITS, origin=origin, message=message)

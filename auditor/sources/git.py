@@ -30,6 +30,7 @@ from urllib.parse import unquote
 import git
 
 from auditor import kinds
+from auditor.defaults import MAX_FILE_BYTES, MAX_YAML_NODES
 from auditor.errors import GitError
 from auditor.model import GroupKind
 from auditor.redact import mask_secrets_in, mask_url
@@ -94,6 +95,9 @@ class GitSource:
         self._environ = environ
         self._subject = f"repository {spec.name}"
         self._secrets: list[str] = _url_secrets(spec.url)
+        # A commit's tree never changes: listed once per source object (i.e. per audit), not once
+        # per team that reads from it (hundreds of teams made that O(teams x files) in git calls).
+        self._listed: dict[str, list[tree.Entry]] = {}
 
     def fetch(self) -> str:
         """Clone (first time) or fetch the repository and return the commit SHA of ``ref``."""
@@ -112,8 +116,8 @@ class GitSource:
         patterns: Sequence[str],
         default_namespace: str | None,
         cluster_scoped: Collection[GroupKind] = kinds.CLUSTER_SCOPED,
-        max_file_bytes: int = 5242880,
-        max_yaml_nodes: int = 1_000_000,
+        max_file_bytes: int = MAX_FILE_BYTES,
+        max_yaml_nodes: int = MAX_YAML_NODES,
     ) -> GitRead:
         """Read the manifests that ``patterns`` select from ``commit`` (see ``sources/tree.py``)."""
         settings = ReadSettings(
@@ -126,7 +130,7 @@ class GitSource:
             sha = self._verify_commit(repo, commit)
             try:
                 return read_commit(
-                    _RepoTree(repo, timeout=self._timeout),
+                    _RepoTree(repo, timeout=self._timeout, listed=self._listed),
                     repository=self._spec.name,
                     commit=sha,
                     patterns=patterns,
@@ -292,15 +296,24 @@ def _url_secrets(url: str) -> list[str]:
 class _RepoTree:
     """``gitread.TreeAccess`` over a GitPython repository."""
 
-    def __init__(self, repo: git.Repo, *, timeout: float) -> None:
+    def __init__(
+        self,
+        repo: git.Repo,
+        *,
+        timeout: float,
+        listed: dict[str, list[tree.Entry]] | None = None,
+    ) -> None:
         self._repo = repo
         self._timeout = timeout
+        self._listed = {} if listed is None else listed
 
     def list_tree(self, commit: str) -> list[tree.Entry]:
-        raw = self._repo.git.ls_tree(
-            "-r", "-l", "-z", "--full-tree", commit, stdout_as_string=False
-        )
-        return [_entry(record) for record in bytes(raw).split(b"\0") if record]
+        if commit not in self._listed:
+            raw = self._repo.git.ls_tree(
+                "-r", "-l", "-z", "--full-tree", commit, stdout_as_string=False
+            )
+            self._listed[commit] = [_entry(r) for r in bytes(raw).split(b"\0") if r]
+        return self._listed[commit]
 
     def blob(self, sha: str) -> bytes:
         data: bytes = self._repo.odb.stream(bytes.fromhex(sha)).read()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from auditor.defaults import FILE_BYTES_KEY
 from auditor.model import GroupKind, KubeObject, Origin, Skipped
 from auditor.sources import kustomize, manifests, tree
 from auditor.sources.manifests import Located, SourceProblem
@@ -141,7 +142,10 @@ class _Reader:
     def _read_file(self, path: str, entry: tree.Entry) -> None:
         limit = self.settings.max_file_bytes
         if entry.size is not None and entry.size > limit:
-            what = f"file of {entry.size} bytes is over the limit of {limit} bytes; not read"
+            what = (
+                f"file of {entry.size} bytes is over the limit of {limit} bytes"
+                f" ({FILE_BYTES_KEY}); not read"
+            )
             self.problem(OVER_LIMITS, path, None, what)
             return
         data = self.access.blob(entry.sha)

@@ -11,6 +11,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from auditor.defaults import FILE_BYTES_KEY
+
 logger = logging.getLogger(__name__)
 
 NOT_FOUND = "kustomize directory, but neither kustomize nor kubectl is on PATH"
@@ -50,7 +52,9 @@ def render(command: list[str], directory: Path, *, timeout: float, max_bytes: in
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["no output"]
         raise RenderError(f"{Path(command[0]).name} exited {done.returncode}: {lines[-1][:300]}")
     if len(done.stdout) > max_bytes:
-        raise RenderError(f"rendered output is over the limit of {max_bytes} bytes")
+        raise RenderError(
+            f"rendered output is over the limit of {max_bytes} bytes ({FILE_BYTES_KEY})"
+        )
     try:
         return done.stdout.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from auditor import kinds
+from auditor.defaults import MAX_SNAPSHOT_BYTES, MAX_YAML_NODES, SNAPSHOT_BYTES_KEY
 from auditor.errors import SnapshotError
 from auditor.model import Body, GroupKind, LiveState, ResourceKey
 from auditor.sources.manifests import crd_scopes, group_kind, is_crd
@@ -37,7 +38,11 @@ BUILTIN_SCOPES: dict[GroupKind, bool] = {
 
 
 def load_snapshot(
-    path: Path, *, cluster: str, max_nodes: int = 1_000_000, max_bytes: int = 64 * 1024 * 1024
+    path: Path,
+    *,
+    cluster: str,
+    max_nodes: int = MAX_YAML_NODES,
+    max_bytes: int = MAX_SNAPSHOT_BYTES,
 ) -> LiveState:
     """Read the live state of ``cluster`` from the dump at ``path``."""
     subject = f"cluster {cluster}: snapshot {path}"
@@ -74,12 +79,20 @@ def _read_text(path: Path, *, max_bytes: int, subject: str) -> str:
     except OSError as e:
         raise SnapshotError(f"{path}: cannot read: {e.strerror}", subject=subject) from e
     if len(data) > max_bytes:
-        raise SnapshotError(f"{path}: over the limit of {max_bytes} bytes", subject=subject)
+        raise SnapshotError(over_limit(path, max_bytes), subject=subject)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         raise SnapshotError(f"{path}:{line}: not UTF-8 text", subject=subject) from e
+
+
+def over_limit(path: Path, max_bytes: int) -> str:
+    """Going over the snapshot size limit: the file, the limit and the key that raises it."""
+    return (
+        f"{path}: snapshot is over the limit of {max_bytes} bytes; nothing read "
+        f"(raise {SNAPSHOT_BYTES_KEY} to read it)"
+    )
 
 
 def _unique(bodies: Iterable[Body]) -> list[Body]:

@@ -30,7 +30,9 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from auditor.catalog import SRC_001, SRC_002
+from auditor.defaults import MAX_YAML_NODES, YAML_NODES_KEY
 from auditor.sources.yamlguard import MAX_DEPTH, expanded_size, too_deep, unshare
+from auditor.sources.yamlsplit import ListSplit, split_list
 
 __all__ = ["INVALID_YAML", "MAX_DEPTH", "OVER_LIMITS", "Document", "Problem", "load_documents"]
 
@@ -66,10 +68,28 @@ class Problem:
 
 
 class _Loader(_SafeLoader):
-    """Safe YAML 1.1 loading with JSON-compatible results."""
+    """Safe YAML 1.1 loading with JSON-compatible results.
+
+    ``aliased`` records whether the document just constructed reached a node twice: that is
+    exactly what an alias (or a merge key) does, so the expansion guard runs only then. (Looking
+    for ``&`` in the text turned the guard on for every CRD, whose CEL rules contain ``&&``.)
+    """
+
+    aliased = False
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            self.aliased = True
+            return self.constructed_objects[node]
+        return super().construct_object(node, deep=deep)
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         _refuse_duplicate_keys(node)
+        pairs = node.value
+        if all(k.tag == _STR_TAG and type(k) is ScalarNode for k, _ in pairs):
+            # The common case, every key a plain string: a string key constructs to its text,
+            # and there is no merge key to flatten, so only the values need constructing.
+            return {k.value: self.construct_object(v, deep=deep) for k, v in pairs}
         mapping = super().construct_mapping(node, deep=deep)
         if all(type(k) is str for k in mapping):
             return mapping
@@ -77,6 +97,7 @@ class _Loader(_SafeLoader):
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 def _refuse_duplicate_keys(node: MappingNode) -> None:
@@ -164,7 +185,7 @@ class _Result:
 
 
 def load_documents(
-    text: str, *, path: str, max_nodes: int = 1_000_000
+    text: str, *, path: str, max_nodes: int = MAX_YAML_NODES
 ) -> tuple[list[Document], list[Problem], int]:
     """Parse ``text`` (multi-document YAML or JSON) into Kubernetes objects.
 
@@ -209,11 +230,22 @@ def _skip_space(text: str, index: int) -> int:
     return index
 
 
+SPLIT_FROM = 4 * 1024 * 1024
+"""Texts from this size on that hold one ``kind: List`` document are parsed a batch of items at a
+time (:mod:`yamlsplit`): the same objects, lines and Secret scrubbing, without the whole List's
+node tree in memory. Smaller texts, and any text the batches do not explain, take the whole path."""
+
+
 def _load_yaml(text: str, result: _Result, max_nodes: int) -> None:
+    if len(text) >= SPLIT_FROM and (split := split_list(text)) is not None:
+        trial = _Result(path=result.path, documents=[], problems=[])
+        if _load_split(split, trial):
+            result.documents += trial.documents
+            result.problems += trial.problems
+            result.ignored += trial.ignored
+            return
+        logger.debug("%s: List not in kubectl's layout; parsed whole", result.path)
     loader = _Loader(text)
-    # An alias needs an anchor (``&name``): without one no node is shared and the expansion
-    # guard has nothing to count, so the common case skips it.
-    guard = "&" in text
     try:
         while True:
             try:
@@ -224,32 +256,79 @@ def _load_yaml(text: str, result: _Result, max_nodes: int) -> None:
                 result.problem(INVALID_YAML, _error_line(e, text), f"invalid YAML: {_describe(e)}")
                 return
             if node is not None:
-                _load_node(loader, node, result, max_nodes, guard=guard)
+                _load_node(loader, node, result, max_nodes)
     finally:
         loader.dispose()
 
 
-def _load_node(
-    loader: _Loader, node: Node, result: _Result, max_nodes: int, *, guard: bool
-) -> None:
+def _load_node(loader: _Loader, node: Node, result: _Result, max_nodes: int) -> None:
+    """Construct one document. Construction is memoised per node, so an aliased document costs
+    as much as its text; only when it did reach a node twice is its expansion counted (and
+    refused past ``max_nodes``, or when recursive) before anything walks the shared data."""
     line = node.start_mark.line + 1
-    expanded, unique = expanded_size(node) if guard else (0, 0)
-    if expanded is None:
-        result.problem(OVER_LIMITS, line, "document refused: recursive YAML alias")
-        return
-    if expanded > max_nodes and expanded > unique:
-        what = f"document refused: its aliases expand past the limit of {max_nodes} YAML nodes"
-        result.problem(OVER_LIMITS, line, what)
-        return
+    loader.aliased = False
     try:
         data = loader.construct_document(node)
-        if expanded > unique:
-            data = unshare(data)
     except (yaml.YAMLError, RecursionError, ValueError, KeyError, TypeError, OverflowError) as e:
         _reset(loader)
         result.problem(INVALID_YAML, _error_line(e, None) or line, f"invalid YAML: {_describe(e)}")
         return
+    if loader.aliased:
+        expanded, unique = expanded_size(node)
+        if expanded is None:
+            result.problem(OVER_LIMITS, line, "document refused: recursive YAML alias")
+            return
+        if expanded > max_nodes and expanded > unique:
+            what = (
+                f"document refused: its aliases expand past the limit of {max_nodes} YAML nodes"
+                f" (raise {YAML_NODES_KEY} if this is intended)"
+            )
+            result.problem(OVER_LIMITS, line, what)
+            return
+        data = unshare(data)
     _classify(data, line, node, result)
+
+
+def _load_split(split: ListSplit, result: _Result) -> bool:
+    """Load a List a batch of items at a time; False (result unusable) at anything unexpected:
+    a parse error, an alias (the guard needs the whole document), a header that is not a List."""
+    header = _single(split.header)
+    if not (_is_object(header) and str(header["kind"]).endswith("List")):
+        return False
+    if header.get("items") != []:
+        return False
+    items: list[Any] = []
+    lines: list[int] = []
+    for batch in split.batches:
+        loader = _Loader(batch.text)
+        try:
+            node = loader.get_single_node()
+            if not isinstance(node, SequenceNode):
+                return False
+            for item in node.value:
+                loader.aliased = False
+                items.append(loader.construct_document(item))
+                lines.append(batch.line + item.start_mark.line)
+                if loader.aliased:
+                    return False
+        except (yaml.YAMLError, RecursionError, ValueError, KeyError, TypeError, OverflowError):
+            return False
+        finally:
+            loader.dispose()
+    header["items"] = items
+    _classify(header, lines[0] if lines else 1, None, result, item_lines=lines)
+    return True
+
+
+def _single(text: str) -> Any:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else loader.construct_document(node)
+    except (yaml.YAMLError, RecursionError, ValueError, KeyError, TypeError, OverflowError):
+        return None
+    finally:
+        loader.dispose()
 
 
 def _reset(loader: _Loader) -> None:
@@ -296,7 +375,9 @@ def _is_object(data: Any) -> bool:
     )
 
 
-def _classify(data: Any, line: int, node: Node | None, result: _Result) -> None:
+def _classify(
+    data: Any, line: int, node: Node | None, result: _Result, item_lines: list[int] | None = None
+) -> None:
     if data is None:
         return
     if not _is_object(data):
@@ -308,14 +389,20 @@ def _classify(data: Any, line: int, node: Node | None, result: _Result) -> None:
         return
     kind: str = data["kind"]
     if kind.endswith("List") and isinstance(data.get("items"), list):
-        _unwrap(data, line, node, result)
+        _unwrap(data, line, node, result, item_lines)
         return
     result.documents.append(Document(body=_scrub_secret(data), line=line))
 
 
-def _unwrap(data: dict[str, Any], line: int, node: Node | None, result: _Result) -> None:
+def _unwrap(
+    data: dict[str, Any],
+    line: int,
+    node: Node | None,
+    result: _Result,
+    item_lines: list[int] | None = None,
+) -> None:
     items: list[Any] = data["items"]
-    lines = _item_lines(node)
+    lines = _item_lines(node) if item_lines is None else item_lines
     if len(lines) != len(items):
         lines = [line] * len(items)
     item_kind = data["kind"][: -len("List")]

@@ -4,6 +4,7 @@ broken snapshot (partial run naming the file), ownership by namespace_selector, 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -197,3 +198,16 @@ def test_an_object_declared_by_another_team_is_not_unmanaged(
     _, result, _ = audit(capsys, setup["config"], "--cluster", "prod", "--team", "shop")
     assert result["run"]["status"] == "complete"
     assert [f["check"] for f in result["findings"]] == []
+
+
+def test_an_unreachable_repository_is_named_once_in_the_skipped_entry(
+    setup: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA: the reason repeated the subject (``team shop: repository r`` /
+    ``repository r: fetch from …``), in `auditor runs`, JSON and the stored row."""
+    shutil.rmtree(setup["dir"] / "repo")
+    code, result, _ = audit(capsys, setup["config"], "--cluster", "prod")
+    assert code == 3
+    (skipped,) = [s for s in result["run"]["skipped"] if s["subject"].startswith("team shop")]
+    assert skipped["subject"] == "team shop: repository r"
+    assert skipped["reason"].startswith("fetch from "), skipped["reason"]

@@ -142,7 +142,7 @@ def test_git_credentials_never_printed_logged_or_stored(
         assert secret.encode() not in stored, secret
     assert b"https://***@127.0.0.1:9/org/r.git" in stored  # the skipped reason, masked
     runs = json.loads(outputs[10])["runs"]
-    reasons = [s["reason"] for s in runs[0]["skipped"]]
+    reasons = [f"{s['subject']}: {s['reason']}" for s in runs[0]["skipped"]]
     assert any("repository tokenuser: fetch from https://***@127.0.0.1:9" in r for r in reasons)
 
 
@@ -260,7 +260,8 @@ def test_invalid_snapshot_document_makes_the_run_partial(
     assert reason in result["run"]["skipped"][0]["reason"]
     checks = {f["check"] for f in result["findings"]}
     assert "PDA-DR-001" not in checks and "PDA-DR-002" not in checks  # nothing looks deleted
-    assert "0 resolved" in err
+    # issue 11: nothing was read of the only cluster, so the run is not stored (nothing resolved)
+    assert "nothing read of cluster prod" in err and "(not stored)" in err
 
 
 # -- 6: durations -------------------------------------------------------------------------------

@@ -305,6 +305,19 @@ def test_failing_ticks_are_counted_and_the_worker_goes_on(worker: Worker, tmp_pa
     assert tick.outcome is Outcome.FAILED and tick.error and "claiming" in tick.error
 
 
+def test_a_cluster_of_which_nothing_was_read_is_a_failed_tick_not_a_run(
+    worker: Worker, tmp_path: Path
+) -> None:
+    (tmp_path / "live.yaml").unlink()
+    tick = worker.tick("prod", slot=datetime(2026, 12, 3, tzinfo=UTC))
+    assert tick.outcome is Outcome.FAILED and tick.error
+    assert "nothing read" in tick.error and "live.yaml" in tick.error
+    assert worker.store.runs() == []
+    text = worker.metrics.render()[0].decode()
+    assert 'auditor_runs_total{cluster="prod",status="failed"} 1.0' in text
+    assert 'auditor_runs_total{cluster="prod",status="partial"} 0.0' in text
+
+
 def test_shutdown_abandons_a_tick_that_outlives_the_grace(
     tmp_path: Path, k8s_api: K8sApiFactory, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -101,7 +101,7 @@ def test_each_bad_file_is_a_problem_and_the_rest_is_read(tree: Path) -> None:
             "PDA-SRC-002",
             f"{zz}/big.yaml",
             None,
-        ): f"{zz}/big.yaml: file is over the limit of 500 bytes; not read",
+        ): f"{zz}/big.yaml: file is over the limit of 500 bytes (limits.max_file_bytes); not read",
         ("PDA-SRC-001", f"{zz}/latin1.yaml", 1): f"{zz}/latin1.yaml:1: not UTF-8 text",
     }
     assert {"a", "b", "b2", "s", "g", "ok-before"} <= {o.key.name for o in result.objects}

@@ -118,3 +118,15 @@ def test_the_api_server_owns_the_metadata_name_label() -> None:
         ]
     )
     assert labels == {"a": {"kubernetes.io/metadata.name": "a"}}
+
+
+def test_owner_memo_follows_the_teams_and_labels_it_was_built_for() -> None:
+    from auditor.teams import team_of_namespace
+
+    a = (TeamPolicy(name="a", namespaces=("web",)),)
+    b = (TeamPolicy(name="b", namespaces=("web*",)),)
+    sel = (TeamPolicy(name="s", namespace_selector={"owner": "s"}),)
+    assert [team_of_namespace("web", t, {}) for t in (a, b, a)] == [a[0], b[0], a[0]]
+    assert team_of_namespace("web", sel, {}) is None
+    assert team_of_namespace("web", sel, {"web": {"owner": "s"}}) == sel[0]
+    assert team_of_namespace("web", list(b), {}) == b[0]  # a list is not memoised

@@ -109,6 +109,7 @@ def test_aliases_over_a_small_limit_are_refused() -> None:
     _, problems, _ = load(text, max_nodes=20)
     assert [p.message for p in problems] == [
         "m.yaml:1: document refused: its aliases expand past the limit of 20 YAML nodes"
+        " (raise limits.max_yaml_nodes if this is intended)"
     ]
 
 
