@@ -64,11 +64,9 @@ def _notify(settings: Settings) -> str:
     if slack.token_env:
         how = f"Slack bot token from ${slack.token_env}"
         var = slack.token_env
-    elif slack.webhook_url_env:
+    else:  # the config refuses notify.slack without one of the two
         how = f"Slack incoming webhook from ${slack.webhook_url_env} (posts only, no updates)"
-        var = slack.webhook_url_env
-    else:
-        return "Slack with no token_env or webhook_url_env: messages are queued, never sent"
+        var = slack.webhook_url_env or ""
     state = "set" if settings.environ.get(var, "").strip() else "not set in this environment"
     return (
         f"{how} ({state}); default channel {slack.default_channel or '(none)'}; "

@@ -367,9 +367,18 @@ def _slack(reader: ConfigReader) -> SlackSettings | None:
     slack.check_keys(
         {"token_env", "webhook_url_env", "default_channel", "digest_threshold", "base_url"}
     )
+    token_env, webhook_url_env = slack.get("token_env", str), slack.get("webhook_url_env", str)
+    if token_env is None and webhook_url_env is None:
+        # Messages would be queued for ever and a credential added later would flood the
+        # channels with the whole backlog: refuse it when the config is loaded.
+        raise slack.error(
+            None,
+            "set token_env (a bot token: posts, updates and threads) or webhook_url_env "
+            "(an incoming webhook: posts only); remove notify.slack to turn notifications off",
+        )
     return SlackSettings(
-        token_env=slack.get("token_env", str),
-        webhook_url_env=slack.get("webhook_url_env", str),
+        token_env=token_env,
+        webhook_url_env=webhook_url_env,
         default_channel=slack.get("default_channel", str),
         digest_threshold=slack.get("digest_threshold", int, 10),
         base_url=slack.get("base_url", str),

@@ -56,7 +56,8 @@ teams:
     hostnames: ["shop.example.com", "*.shop.example.com"]
 notify:
   slack:
-    # No token_env: the demo shows its messages through the console notifier instead.
+    # The demo never reads this variable: it shows its messages through the console notifier.
+    token_env: AUDITOR_DEMO_SLACK_TOKEN
     default_channel: "#platform-drift"
     digest_threshold: 10
 """

@@ -253,8 +253,17 @@ class Worker:
         def run() -> None:
             try:
                 self.tick(cluster)
-            except Exception:  # a bug must not kill the worker's other jobs
-                logger.exception("tick crashed", extra={"action": "tick", "cluster": cluster})
+            except Exception as e:  # a bug must not kill the worker's other jobs
+                extra = {"action": "tick", "cluster": cluster}
+                logger.debug("tick crashed", exc_info=True, extra=extra)  # traceback: -vv
+                first = (str(e).strip().splitlines() or [""])[0][:300]
+                logger.error(
+                    "tick of cluster %s crashed: internal error: %s: %s; run with -vv for details",
+                    cluster,
+                    type(e).__name__,
+                    first,
+                    extra=extra,
+                )
             finally:
                 done.set()
 

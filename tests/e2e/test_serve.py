@@ -318,6 +318,23 @@ def test_a_cluster_of_which_nothing_was_read_is_a_failed_tick_not_a_run(
     assert 'auditor_runs_total{cluster="prod",status="partial"} 0.0' in text
 
 
+def test_a_crashing_tick_is_one_error_line_and_the_traceback_only_at_debug(
+    worker: Worker, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def crash(cluster: str, **_: object) -> None:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(worker, "tick", crash)
+    with caplog.at_level(logging.DEBUG, logger="auditor"):
+        worker._job("prod")
+    (error,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert error.getMessage() == (
+        "tick of cluster prod crashed: internal error: RuntimeError: boom; run with -vv for details"
+    )
+    assert error.exc_info is None
+    assert [r.exc_info is not None for r in caplog.records if r.levelno == logging.DEBUG] == [True]
+
+
 def test_shutdown_abandons_a_tick_that_outlives_the_grace(
     tmp_path: Path, k8s_api: K8sApiFactory, caplog: pytest.LogCaptureFixture
 ) -> None:

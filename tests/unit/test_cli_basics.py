@@ -195,10 +195,8 @@ def test_config_check_shows_notifications_and_serve(
     out = capsys.readouterr().out
     assert "$QA_SLACK_TOKEN (set)" in out and "s3cr3t" not in out
     config.write_text("notify: {slack: {default_channel: '#drift'}}\n")
-    assert cli.main(["config", "check", "--config", str(config)]) == 0
-    assert "no token_env or webhook_url_env: messages are queued, never sent" in (
-        capsys.readouterr().out
-    )
+    assert cli.main(["config", "check", "--config", str(config)]) == 2
+    assert "notify.slack: set token_env" in capsys.readouterr().err
     config.write_text("clusters: []\n")
     assert cli.main(["config", "check", "--config", str(config)]) == 0
     assert "notify: off (no notify.slack)" in capsys.readouterr().out
