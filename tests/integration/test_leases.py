@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -123,6 +124,10 @@ def test_racing_writers_one_wins(
         b.api.create(body)
 
 
+def version(lease: dict[str, Any]) -> int:
+    return int(lease["metadata"]["resourceVersion"])
+
+
 def test_renewal_thread_keeps_the_lease_fresh(api: K8sApi) -> None:
     client = api_client(name="lease", kubeconfig=str(api.kubeconfig), context=None, environ={})
     leases = Leases(LeaseApi(client, NS), holder="a", duration_seconds=1)
@@ -130,10 +135,13 @@ def test_renewal_thread_keeps_the_lease_fresh(api: K8sApi) -> None:
         assert leases.acquire("prod")
         first = api.emulator.lease(NS, lease_name("prod"))
         leases.start_renewing()
-        time.sleep(1.2)
-        later = api.emulator.lease(NS, lease_name("prod"))
-        assert first is not None and later is not None
-        assert int(later["metadata"]["resourceVersion"]) > int(first["metadata"]["resourceVersion"])
+        assert first is not None
+        deadline = time.monotonic() + 15  # renewed every third of a second; polled, not slept
+        later = first
+        while time.monotonic() < deadline and version(later) <= version(first):
+            time.sleep(0.1)
+            later = api.emulator.lease(NS, lease_name("prod")) or first
+        assert version(later) > version(first)
         assert leases.held("prod")
     finally:
         leases.release_all()
