@@ -122,8 +122,13 @@ class Store:
         with self._session("pruning history", write=True) as session:
             result = queries.prune(session, older_than)
             outbox.prune(session, older_than)
-        logger.info(
-            "history pruned",
+        pruned = result.runs or result.findings or result.events
+        logger.log(  # every tick prunes: say it at info only when something went
+            logging.INFO if pruned else logging.DEBUG,
+            "history pruned: %d run(s), %d finding(s), %d event(s)",
+            result.runs,
+            result.findings,
+            result.events,
             extra={"action": "prune", "runs": result.runs, "events": result.events},
         )
         return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import multiprocessing
 import os
 from datetime import UTC, datetime, timedelta
@@ -289,6 +290,20 @@ def test_two_processes_recording_overlapping_runs(store: Store, db_url: str) -> 
         # Exactly one "opened" and (after round 1's message change) exactly one "changed".
         assert [str(e.type) for e in full.events] == ["opened", "changed"], item.finding["object"]
     assert {r.id for r in store.runs()} == {"a0", "b0", "a1", "b1"}
+
+
+def test_prune_logs_at_info_only_when_it_removed_something(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.record_run(audit_run("r1", _t(1), [finding("checkout")]), scope=PROD)
+    with caplog.at_level(logging.DEBUG, logger="auditor.store"):
+        store.prune(older_than=_utc(1))  # nothing that old: every serve tick does this
+        store.prune(older_than=_utc(10))
+    levels = [(r.levelno, r.getMessage()) for r in caplog.records if "pruned" in r.getMessage()]
+    assert levels == [
+        (logging.DEBUG, "history pruned: 0 run(s), 0 finding(s), 0 event(s)"),
+        (logging.INFO, "history pruned: 1 run(s), 0 finding(s), 0 event(s)"),
+    ]
 
 
 def test_prune_keeps_open_findings_and_their_events(store: Store) -> None:
