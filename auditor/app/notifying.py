@@ -30,7 +30,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from auditor.config import Settings
-from auditor.model import DeltaType, OutboxEntry, OutboxMessage, Skipped, SlackThread
+from auditor.deltas import DeltaType, OutboxEntry, OutboxMessage, SlackThread
+from auditor.model import Skipped
 from auditor.notify.base import DeliveryError, Notifier
 from auditor.notify.plan import Routing, plan
 from auditor.render import slack as render

@@ -12,21 +12,25 @@ from typing import Any
 from auditor import defaults
 from auditor.catalog import CHECKS
 from auditor.config.reader import ConfigReader
+from auditor.config.services import (
+    AMBIGUOUS_USERINFO,
+    DATABASE_ENV,
+    database_section,
+    schedule_section,
+    slack_section,
+)
 from auditor.config.types import (
     ClusterSettings,
-    DatabaseSettings,
     IgnoreSettings,
     KindRef,
     NormalizeSettings,
     RepositorySettings,
-    ScheduleSettings,
     Settings,
-    SlackSettings,
     TeamSettings,
     TeamSourceSettings,
 )
 from auditor.model import AllowedParent, Severity
-from auditor.redact import ambiguous_userinfo, mask_url
+from auditor.redact import ambiguous_userinfo
 
 TOP_KEYS = {
     "database", "clusters", "git", "limits", "repositories", "teams", "kinds",
@@ -34,10 +38,7 @@ TOP_KEYS = {
 }  # fmt: skip
 
 
-DATABASE_ENV = "AUDITOR_DATABASE_URL"
-DATABASE_SCHEMES = {"sqlite", "sqlite+pysqlite", "postgres", "postgresql", "postgresql+psycopg"}
 _ENV_REFERENCE = re.compile(r"\$\{[^}]*\}")
-_SUNDAY_7 = re.compile(r"(?<![0-9])7(?![0-9])")
 
 
 def parse_settings(root: ConfigReader, *, path: Path, environ: Mapping[str, str]) -> Settings:
@@ -61,7 +62,7 @@ def parse_settings(root: ConfigReader, *, path: Path, environ: Mapping[str, str]
     )
     settings = Settings(
         path=path,
-        database=_database(root.child("database"), environ),
+        database=database_section(root.child("database"), environ),
         clusters=tuple(_cluster(c, base) for c in root.children("clusters")),
         git_cache_dir=Path(os.path.expanduser(cache_dir)),
         git_timeout=git.duration("timeout", "120s"),
@@ -76,10 +77,10 @@ def parse_settings(root: ConfigReader, *, path: Path, environ: Mapping[str, str]
         normalize=_normalize(root.child("normalize"), root.children("ignore")),
         disabled_checks=frozenset(_check_ids(checks, "disable", checks.str_list("disable"))),
         severity_overrides=_severities(checks),
-        schedule=_schedule(root.child("schedule")),
+        schedule=schedule_section(root.child("schedule")),
         serve_listen=serve.get("listen", str, "0.0.0.0:8080"),
         serve_leases=serve.get("leases", bool, True),
-        slack=_slack(root.child("notify")),
+        slack=slack_section(root.child("notify")),
         ambient_exceptions=_ambient_exceptions(mesh),
         environ=dict(environ),
     )
@@ -106,23 +107,6 @@ def _positive(reader: ConfigReader, key: str, default: int) -> int:
     return value
 
 
-def _database(reader: ConfigReader, environ: Mapping[str, str]) -> DatabaseSettings:
-    reader.check_keys({"url", "auto_migrate", "retention"})
-    retention = reader.duration("retention", "180d", allow_zero=True)  # 0 (any unit): keep all
-    env_url = environ.get(DATABASE_ENV)
-    url = env_url or reader.get("url", str, "sqlite:///auditor.db")
-    problem = database_url_problem(url)
-    if problem and env_url:
-        raise reader.error(None, f"{DATABASE_ENV} (which overrides url): {problem}")
-    if problem:
-        raise reader.error("url", problem)
-    return DatabaseSettings(
-        url=url,
-        auto_migrate=reader.get("auto_migrate", bool, False),
-        retention_seconds=retention or None,
-    )
-
-
 def _cluster(reader: ConfigReader, base: Path) -> ClusterSettings:
     reader.check_keys({"name", "kubeconfig", "context", "snapshot"})
     snapshot = reader.get("snapshot", str)
@@ -147,7 +131,7 @@ def _repository(reader: ConfigReader) -> RepositorySettings:
         raise auth.error(None, "use either token_env or ssh_key_file, not both")
     url = reader.get("url", str, required=True)
     if ambiguous_userinfo(url):
-        raise reader.error("url", _AMBIGUOUS)
+        raise reader.error("url", AMBIGUOUS_USERINFO)
     return RepositorySettings(
         name=reader.get("name", str, required=True),
         url=url,
@@ -283,57 +267,6 @@ def _severities(reader: ConfigReader) -> dict[str, Severity]:
     return out
 
 
-def _schedule(reader: ConfigReader) -> ScheduleSettings:
-    reader.check_keys({"interval", "cron"})
-    cron = reader.get("cron", str)
-    if cron and "interval" in reader.data:
-        raise reader.error(None, "use either interval or cron, not both")
-    if cron:
-        if len(cron.split()) != 5:
-            raise reader.error("cron", "expected a 5-field cron expression like '*/5 * * * *'")
-        problem = cron_problem(cron)
-        if problem:
-            raise reader.error("cron", f"invalid cron expression {cron!r}: {problem}")
-        return ScheduleSettings(interval_seconds=None, cron=cron)
-    return ScheduleSettings(interval_seconds=reader.duration("interval", "5m"))
-
-
-def cron_problem(expression: str) -> str | None:
-    """Why APScheduler's own crontab parser refuses ``expression`` (None when it accepts it).
-
-    Crontab allows 7 for Sunday in the day-of-week field where APScheduler stops at 6; both mean
-    a valid last day, so 7 is read as 6 for this check (the scheduler translates weekdays itself).
-    """
-    from apscheduler.triggers.cron import CronTrigger  # the scheduler's dependency, loaded lazily
-
-    *fields, weekday = expression.split()
-    try:
-        CronTrigger.from_crontab(" ".join([*fields, _SUNDAY_7.sub("6", weekday)]), timezone="UTC")
-    except (ValueError, TypeError) as e:
-        return str(e)
-    return None
-
-
-_AMBIGUOUS = (
-    "more than one '@' in the URL: percent-encode '@' in the user name or password as %40 "
-    "(otherwise the host is guessed and part of the password is echoed in errors)"
-)
-
-
-def database_url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a history database (None when it can): an unsupported dialect or
-    an ambiguous user info. The message shows the URL masked."""
-    if ambiguous_userinfo(url):
-        return _AMBIGUOUS
-    scheme, sep, _ = url.partition("://")
-    if not sep or scheme.lower() not in DATABASE_SCHEMES:
-        return (
-            f"unsupported database URL {mask_url(url)!r}: expected sqlite:///PATH or "
-            "postgresql+psycopg://USER@HOST/DB (only SQLite and PostgreSQL are supported)"
-        )
-    return None
-
-
 def _refuse_env_references(root: ConfigReader) -> None:
     """Config values are taken literally: a ``${VAR}`` in one is a mistake, reported by key."""
     for where, value in _strings(root.data, ""):
@@ -357,32 +290,6 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _strings(item, f"{path}[{i}]")
-
-
-def _slack(reader: ConfigReader) -> SlackSettings | None:
-    reader.check_keys({"slack"})
-    if "slack" not in reader.data:
-        return None
-    slack = reader.child("slack")
-    slack.check_keys(
-        {"token_env", "webhook_url_env", "default_channel", "digest_threshold", "base_url"}
-    )
-    token_env, webhook_url_env = slack.get("token_env", str), slack.get("webhook_url_env", str)
-    if token_env is None and webhook_url_env is None:
-        # Messages would be queued for ever and a credential added later would flood the
-        # channels with the whole backlog: refuse it when the config is loaded.
-        raise slack.error(
-            None,
-            "set token_env (a bot token: posts, updates and threads) or webhook_url_env "
-            "(an incoming webhook: posts only); remove notify.slack to turn notifications off",
-        )
-    return SlackSettings(
-        token_env=token_env,
-        webhook_url_env=webhook_url_env,
-        default_channel=slack.get("default_channel", str),
-        digest_threshold=slack.get("digest_threshold", int, 10),
-        base_url=slack.get("base_url", str),
-    )
 
 
 def _unique(root: ConfigReader, section: str, names: list[str]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from auditor.model import SlackThread
+from auditor.deltas import SlackThread
 from auditor.render.slack import SlackMessage
 
 TOKEN_ERRORS = frozenset(

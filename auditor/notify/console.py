@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from auditor.model import SlackThread
+from auditor.deltas import SlackThread
 from auditor.notify.base import Posted
 from auditor.render.slack import SlackMessage
 

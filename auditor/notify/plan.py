@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from auditor.model import DeltaType, FindingDelta, OutboxMessage
+from auditor.deltas import DeltaType, FindingDelta, OutboxMessage
 
 logger = logging.getLogger(__name__)
 

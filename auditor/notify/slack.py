@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.error import URLError
 
-from auditor.model import SlackThread
+from auditor.deltas import SlackThread
 from auditor.notify.base import DeliveryError, Posted
 from auditor.render.slack import SlackMessage
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.model import DeltaType, FindingDelta
+from auditor.deltas import DeltaType, FindingDelta
 from auditor.render import labels
 from auditor.render.mrkdwn import cap, code, escape
 

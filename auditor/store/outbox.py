@@ -15,14 +15,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from auditor.model import (
-    DeltaType,
-    FindingDelta,
-    OutboxEntry,
-    OutboxMessage,
-    Skipped,
-    SlackThread,
-)
+from auditor.deltas import DeltaType, FindingDelta, OutboxEntry, OutboxMessage, SlackThread
+from auditor.model import Skipped
 from auditor.store.tables import FindingRow, OutboxRow, RunRow, SlackThreadRow, table
 from auditor.store.types import FindingEvent, iso, parse_time
 

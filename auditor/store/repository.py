@@ -16,8 +16,9 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from auditor.deltas import OutboxEntry, SlackThread
 from auditor.errors import StoreError
-from auditor.model import AuditRun, OutboxEntry, Skipped, SlackThread
+from auditor.model import AuditRun, Skipped
 from auditor.store import engine as engine_mod
 from auditor.store import outbox, queries, recorder, tables
 from auditor.store.types import (

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from auditor.model import DeltaType, FindingDelta, OutboxMessage, Skipped
+from auditor.deltas import DeltaType, FindingDelta, OutboxMessage
+from auditor.model import Skipped
 
 OutboxPlanner = Callable[[Sequence[FindingDelta]], Sequence[OutboxMessage]]
 """Turns a run's events into the notifications to store with it (``auditor.notify.plan``)."""

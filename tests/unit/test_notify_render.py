@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from auditor.catalog import category_label
-from auditor.model import DeltaType, FindingDelta, SlackThread
+from auditor.deltas import DeltaType, FindingDelta, SlackThread
 from auditor.notify import DeliveryError, escape
 from auditor.notify.console import ConsoleNotifier
 from auditor.notify.plan import Routing, destinations, plan
