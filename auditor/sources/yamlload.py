@@ -1,10 +1,6 @@
 """The one YAML parser for manifests: documents with their lines, limits, and what is not an object.
 
-YAML 1.1 rules as kubectl applies them (``yes``/``no``/``on``/``off`` are booleans, ``0755`` is
-octal), with two corrections toward kubectl's go-yaml: no base-60 numbers (``12:30`` stays a
-string) and exponents without a dot or sign are floats (``1e3``). Results stay JSON-compatible the
-way kubectl's YAML-to-JSON step makes them: timestamps and ``!!binary`` stay strings, mapping keys
-become strings (``80`` -> ``"80"``, ``yes`` -> ``"true"``).
+YAML 1.1 as kubectl reads it (``auditor.sources.yamldialect``).
 Input whose first character is ``{`` or ``[`` is read as JSON (one or more concatenated values)
 when it is valid JSON, so JSON numbers keep JSON semantics.
 
@@ -21,8 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,15 +25,11 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from auditor.catalog import SRC_001, SRC_002
 from auditor.defaults import MAX_YAML_NODES, YAML_NODES_KEY
+from auditor.sources.yamldialect import Loader as _Loader
 from auditor.sources.yamlguard import MAX_DEPTH, expanded_size, too_deep, unshare
 from auditor.sources.yamlsplit import ListSplit, split_list
 
 __all__ = ["INVALID_YAML", "MAX_DEPTH", "OVER_LIMITS", "Document", "Problem", "load_documents"]
-
-try:
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover - PyYAML without libyaml
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 
@@ -65,110 +55,6 @@ class Problem:
     check: str
     line: int | None
     message: str
-
-
-class _Loader(_SafeLoader):
-    """Safe YAML 1.1 loading with JSON-compatible results.
-
-    ``aliased`` records whether the document just constructed reached a node twice: that is
-    exactly what an alias (or a merge key) does, so the expansion guard runs only then. (Looking
-    for ``&`` in the text turned the guard on for every CRD, whose CEL rules contain ``&&``.)
-    """
-
-    aliased = False
-
-    def construct_object(self, node: Node, deep: bool = False) -> Any:
-        if node in self.constructed_objects:
-            self.aliased = True
-            return self.constructed_objects[node]
-        return super().construct_object(node, deep=deep)
-
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        _refuse_duplicate_keys(node)
-        pairs = node.value
-        if all(k.tag == _STR_TAG and type(k) is ScalarNode for k, _ in pairs):
-            # The common case, every key a plain string: a string key constructs to its text,
-            # and there is no merge key to flatten, so only the values need constructing.
-            return {k.value: self.construct_object(v, deep=deep) for k, v in pairs}
-        mapping = super().construct_mapping(node, deep=deep)
-        if all(type(k) is str for k in mapping):
-            return mapping
-        return {_key_text(k): v for k, v in mapping.items()}
-
-
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_STR_TAG = "tag:yaml.org,2002:str"
-
-
-def _refuse_duplicate_keys(node: MappingNode) -> None:
-    """kubectl (sigs.k8s.io/yaml) refuses a mapping that repeats a key; so do we, naming the line.
-
-    Merge keys (``<<``) may be overridden, as YAML allows, so only written keys are compared.
-    """
-    seen: set[str] = set()
-    for key_node, _ in node.value:
-        if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
-            continue
-        if key_node.value in seen:
-            raise yaml.constructor.ConstructorError(
-                "while constructing a mapping",
-                node.start_mark,
-                f"found duplicate key {key_node.value!r}",
-                key_node.start_mark,
-            )
-        seen.add(key_node.value)
-
-
-def _as_text(loader: _Loader, node: ScalarNode) -> str:
-    """Timestamps and ``!!binary`` stay the strings they are in JSON."""
-    return loader.construct_scalar(node)
-
-
-def _as_map(loader: _Loader, node: MappingNode) -> Iterator[dict[Any, Any]]:
-    """``!!set`` is a mapping with null values in JSON."""
-    return loader.construct_yaml_map(node)
-
-
-def _as_list(loader: _Loader, node: SequenceNode) -> Iterator[list[Any]]:
-    """``!!omap`` and ``!!pairs`` stay lists of single-key mappings."""
-    return loader.construct_yaml_seq(node)
-
-
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regex) for tag, regex in resolvers if tag not in (_INT, _FLOAT)]
-    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    _INT,
-    re.compile(
-        r"^(?:[-+]?0b_*[01][01_]*|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x_*[0-9a-fA-F][0-9a-fA-F_]*)$"
-    ),
-    list("-+0123456789"),
-)
-_Loader.add_implicit_resolver(
-    _FLOAT,
-    re.compile(
-        r"^(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+0123456789."),
-)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
-_Loader.add_constructor("tag:yaml.org,2002:binary", _as_text)
-_Loader.add_constructor("tag:yaml.org,2002:set", _as_map)
-_Loader.add_constructor("tag:yaml.org,2002:omap", _as_list)
-_Loader.add_constructor("tag:yaml.org,2002:pairs", _as_list)
-
-
-def _key_text(key: object) -> str:
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if key is None:
-        return "null"
-    return str(key)
 
 
 @dataclass(slots=True)
