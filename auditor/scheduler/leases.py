@@ -32,7 +32,7 @@ from kubernetes.client import CoordinationV1Api
 from kubernetes.client.exceptions import ApiException, OpenApiException
 
 from auditor.errors import AuditorError
-from auditor.sources.cluster import api_client
+from auditor.sources.kubeclient import api_client
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from auditor.errors import StoreError
 from auditor.scheduler.leases import LeaseApi, Leases
 from auditor.scheduler.metrics import Metrics
 from auditor.scheduler.worker import Outcome, Worker
-from auditor.sources.cluster import api_client
+from auditor.sources.kubeclient import api_client
 from auditor.store import Store
 from tests.e2e.test_audit_snapshot import ROUTE, snapshot
 from tests.gitrepo import GitRemote

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from auditor.scheduler.leases import LeaseApi, Leases, lease_name, open_leases
-from auditor.sources.cluster import api_client
+from auditor.sources.kubeclient import api_client
 from tests.integration.conftest_k8s import K8sApi, K8sApiFactory
 
 NS = "auditor"
