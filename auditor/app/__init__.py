@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from auditor import catalog
+from auditor import checkinputs
 from auditor.app.reading import GitReader, TeamRead, read_live
 from auditor.catalog import DR_002
 from auditor.checks.drift import DriftSettings, IgnoreRule
@@ -166,7 +166,7 @@ def _audit_cluster(
         labels=namespace_labels(live.objects),
     )
     out.findings.extend(_trusted(owned, reads))
-    checks = catalog.evaluable(unread=unread_kinds(live))
+    checks = checkinputs.evaluable(unread=unread_kinds(live))
     out.coverage.extend(
         Coverage(
             cluster=cluster.name, team=r.team, git_ok=r.ok, live_kinds=live.observed, checks=checks

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor import catalog
+from auditor.render import checkwords
 
 MAX_CHANGES = 10
 
@@ -40,14 +41,14 @@ def origin_label(finding: Mapping[str, Any]) -> str | None:
 def headline(finding: Mapping[str, Any]) -> str:
     """``PDA-DR-003 drift: Live fields differ from Git`` — the check and its category in words."""
     check = str(finding.get("check", ""))
-    category = catalog.category_label(str(finding.get("category", "")))
+    category = checkwords.category_label(str(finding.get("category", "")))
     title = catalog.CHECKS[check].title if check in catalog.CHECKS else ""
     return f"{check} {category}" + (f": {title}" if title else "")
 
 
 def category(finding: Mapping[str, Any]) -> str:
     """The finding's category in words (``missing ReferenceGrant``)."""
-    return catalog.category_label(str(finding.get("category", "")))
+    return checkwords.category_label(str(finding.get("category", "")))
 
 
 def is_secret(finding: Mapping[str, Any]) -> bool:

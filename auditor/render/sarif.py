@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from auditor import __version__
-from auditor.catalog import CHECKS, upstream
+from auditor.catalog import CHECKS
 from auditor.model import Severity
+from auditor.render.checkwords import upstream
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

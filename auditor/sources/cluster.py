@@ -1,5 +1,5 @@
 """Live state from a Kubernetes API server, through the client of ``sources/kubeclient.py`` (the
-one module that imports ``kubernetes``).
+one source module that imports ``kubernetes``).
 
 Owns: discovery of which requested kinds are served (plural, scope,
 preferred version), paginated raw-JSON lists (restarted from the start when a continue token

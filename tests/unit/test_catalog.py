@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor import catalog
+from auditor import catalog, checkinputs
 from auditor.model import GroupKind
 
 GRANT = GroupKind("gateway.networking.k8s.io", "ReferenceGrant")
@@ -24,12 +24,12 @@ def test_every_design_check_is_catalogued() -> None:
 
 
 def test_evaluable_blocks_only_checks_whose_inputs_were_not_read() -> None:
-    assert catalog.evaluable(unread=frozenset()) is None
-    checks = catalog.evaluable(unread=frozenset({GRANT}))
+    assert checkinputs.evaluable(unread=frozenset()) is None
+    checks = checkinputs.evaluable(unread=frozenset({GRANT}))
     assert checks is not None
     assert {"PDA-RG-001", "PDA-BE-001", "PDA-RG-004"}.isdisjoint(checks)
     assert {"PDA-DR-003", "PDA-RT-002", "PDA-HN-001"} <= checks
-    secrets = catalog.evaluable(unread=frozenset({GroupKind("", "Secret")}))
+    secrets = checkinputs.evaluable(unread=frozenset({GroupKind("", "Secret")}))
     assert secrets is not None and "PDA-BE-003" not in secrets and "PDA-BE-001" in secrets
 
 

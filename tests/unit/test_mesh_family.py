@@ -151,17 +151,17 @@ def test_the_mesh_family_is_registered_for_every_command() -> None:
 
 
 def test_an_unreadable_mesh_leaves_its_checks_unevaluated() -> None:
-    from auditor import catalog
+    from auditor import catalog, checkinputs
     from auditor.model import GroupKind
 
-    istio_unread = catalog.evaluable(
+    istio_unread = checkinputs.evaluable(
         unread=frozenset({GroupKind("security.istio.io", "AuthorizationPolicy")})
     )
     assert istio_unread is not None
     istio = {c for c in catalog.CHECKS if c[4:6] in ("AZ", "MT", "AM")}
     assert istio and not istio & istio_unread
     assert {"PDA-CI-002", "PDA-LK-002", "PDA-RT-001"} <= istio_unread
-    pods_unread = catalog.evaluable(unread=frozenset({GroupKind("", "Pod")}))
+    pods_unread = checkinputs.evaluable(unread=frozenset({GroupKind("", "Pod")}))
     assert pods_unread is not None
     assert {"PDA-AZ-001", "PDA-AZ-008", "PDA-AM-004", "PDA-CI-002"}.isdisjoint(pods_unread)
     assert "PDA-MT-001" in pods_unread

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from auditor.catalog import category_label
 from auditor.deltas import DeltaType, FindingDelta, SlackThread
 from auditor.notify import DeliveryError, escape
 from auditor.notify.console import ConsoleNotifier
 from auditor.notify.plan import Routing, destinations, plan
+from auditor.render.checkwords import category_label
 from auditor.render.slack import digest_message, finding_message, thread_reply
 
 

@@ -1,7 +1,7 @@
 """The evaluation context of the mesh check modules: the shared ``CheckContext`` (the Finding
 factory and ownership lookups) plus the mesh index and settings.
 
-A check produces nothing when one of its catalogue inputs (``auditor.catalog.inputs``) that it
+A check produces nothing when one of its catalogue inputs (``auditor.checkinputs.inputs``) that it
 reads wholesale — Namespaces, Pods and workloads, ServiceAccounts, the policies it looks for — was
 not observed: it cannot tell "absent" from "not read". Kinds it only looks up by reference
 (Services, ServiceEntries, Gateways…) are judged per reference instead: a kind no cluster serves
@@ -14,7 +14,8 @@ import fnmatch
 import logging
 from dataclasses import dataclass
 
-from auditor.catalog import AZ_007, AZ_008, MT_003, inputs
+from auditor.catalog import AZ_007, AZ_008, MT_003
+from auditor.checkinputs import inputs
 from auditor.checks.common.context import CheckContext
 from auditor.checks.mesh.index import AUTHORIZATION_POLICY, PEER_AUTHENTICATION, MeshIndex
 from auditor.checks.mesh.settings import MeshSettings
