@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 Body = dict[str, Any]
 """A Kubernetes object as JSON (apiVersion, kind, metadata, spec, ...)."""
@@ -62,6 +65,10 @@ class ResourceKey:
         where = f"{self.namespace}/{self.name}" if self.namespace else self.name
         plain = self.group in ("", "gateway.networking.k8s.io")
         return f"{self.kind if plain else f'{self.kind}.{self.group}'} {where}"
+
+
+KEY_ORDER = attrgetter("group", "kind", "namespace", "name")
+"""Sort key giving ResourceKey order, in C (``sorted(keys, key=KEY_ORDER)``)."""
 
 
 def key_of(body: Mapping[str, Any], *, default_namespace: str = "") -> ResourceKey:
@@ -310,9 +317,24 @@ class ClusterState:
     view: View
     objects: Mapping[ResourceKey, KubeObject]
     observed: frozenset[GroupKind]
+    derived: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Indexes the checks derive from ``objects``, built once per view (:meth:`memo`)."""
 
     def of_kind(self, group: str, kind: str) -> list[KubeObject]:
         return [o for k, o in self.objects.items() if k.group == group and k.kind == kind]
+
+    def memo(self, name: Hashable, build: Callable[[], T]) -> T:
+        """``build()``, once per ``name`` for this state: a view's objects never change, and the
+        checks of one audit ask for the same index several times (each family, each view pair)."""
+        if name not in self.derived:
+            self.derived[name] = build()
+        result: T = self.derived[name]
+        return result
+
+    def sorted_keys(self) -> list[ResourceKey]:
+        """The object keys in ResourceKey order (sorted by field tuple: the dataclass ordering
+        compares field by field in Python and dominated sorting a large view)."""
+        return sorted(self.objects, key=KEY_ORDER)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

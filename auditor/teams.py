@@ -36,14 +36,54 @@ def team_of_namespace(
         return _scan(namespace, teams, labels)
     memo = _memo
     if memo[0] is not teams or memo[1] is not labels:
-        memo = _memo = (teams, labels, {})  # one rebinding: concurrent callers never share
-    owners = memo[2]
+        matcher = memo[2] if memo[0] is teams else _Matcher(teams)
+        memo = _memo = (teams, labels, matcher, {})  # one rebinding: callers never share
+    owners = memo[3]
     if namespace not in owners:
-        owners[namespace] = _scan(namespace, teams, labels)
+        owners[namespace] = memo[2].owner(namespace, labels)
     return owners[namespace]
 
 
-_memo: tuple[object, object, dict[str, TeamPolicy | None]] = (None, None, {})
+class _Matcher:
+    """``_scan`` over a fixed tuple of teams, with exact namespace names looked up in a dict:
+    most teams list plain names, and fnmatch over every pattern of every team for every new
+    namespace was the bulk of ownership on a fleet (hundreds of teams, thousands of namespaces)."""
+
+    def __init__(self, teams: tuple[TeamPolicy, ...]) -> None:
+        self.teams = teams
+        self.exact: dict[str, int] = {}
+        self.globs: list[tuple[int, str]] = []
+        for i, team in enumerate(teams):
+            for pattern in team.namespaces:
+                if any(c in pattern for c in "*?["):
+                    self.globs.append((i, pattern))
+                else:
+                    self.exact.setdefault(pattern, i)
+        self.selectors = [(i, t) for i, t in enumerate(teams) if t.namespace_selector]
+
+    def owner(self, namespace: str, labels: NamespaceLabels) -> TeamPolicy | None:
+        best = self.exact.get(namespace, len(self.teams))
+        for i, pattern in self.globs:
+            if i >= best:
+                break
+            if fnmatch.fnmatchcase(namespace, pattern):
+                best = i
+                break
+        for i, team in self.selectors:
+            if i >= best:
+                break
+            if namespace_matches(team, namespace, labels):
+                best = i
+                break
+        return self.teams[best] if best < len(self.teams) else None
+
+
+_memo: tuple[object, object, _Matcher, dict[str, TeamPolicy | None]] = (
+    None,
+    None,
+    _Matcher(()),
+    {},
+)
 
 
 def _scan(

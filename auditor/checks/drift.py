@@ -34,6 +34,7 @@ from auditor.normalize import (
     Pattern,
     SchemaRegistry,
     apply_defaults,
+    defaulted_view,
     format_path,
     matches,
     pair_objects,
@@ -221,10 +222,11 @@ def _normalized_pair(
     rules: NormalizeRules,
     declared: Body,
 ) -> tuple[Body, Body]:
+    if gk != SECRET:  # compared only: views that share what needs no change
+        stripped = strip(live.body, rules=rules, declared=declared, copy=False)
+        return defaulted_view(git_body, schema), defaulted_view(stripped, schema)
     desired = apply_defaults(git_body, schema)
     current = apply_defaults(strip(live.body, rules=rules, declared=declared), schema)
-    if gk != SECRET:
-        return desired, current
     for body in (desired, current):  # kubectl's copy of the whole Secret, values included
         annotations = (body.get("metadata") or {}).get("annotations")
         if isinstance(annotations, dict):

@@ -49,12 +49,60 @@ def apply_defaults(body: Body, schema: KindSchema | None) -> Body:
 
 
 def defaulted_view(body: Body, schema: KindSchema | None) -> Body:
-    """``apply_defaults`` for read-only use: subtrees without defaults below them are shared with
-    ``body`` instead of copied (no schema: ``body`` itself). For views the checks only read; the
-    saving is most of the copying of a large cluster (Services, Secrets, unknown kinds)."""
-    result = _default(body, schema.root if schema else None, copy=False)
+    """``apply_defaults`` for read-only use: what needs no default is shared with ``body``
+    instead of copied, and an object that already carries every default (as the API server
+    returns it) is ``body`` itself. For views and comparisons that only read; the saving is most
+    of the copying and allocation of a large cluster."""
+    if schema is None or not schema.root.defaults_below:
+        return body
+    result = _view(body, schema.root)
     assert isinstance(result, dict)
     return result
+
+
+def _view(value: Any, node: SchemaNode) -> Any:
+    """``_default(value, node, copy=False)`` for a node with ``defaults_below``, but a container
+    whose subtree gains no default is returned as is (new dicts and lists only on the path to an
+    added default), and only the fields whose schema has a default below them are visited."""
+    if isinstance(value, dict):
+        changed: dict[str, Any] | None = None
+        for key, child in node.defaulting.items():
+            item = value.get(key, _ABSENT)
+            if item is _ABSENT or (item is None and not child.nullable):
+                if not child.has_default:
+                    continue
+                new = _default(child.default, child)  # a copy: shared by the schema
+            elif item is None:
+                continue
+            else:
+                new = _view(item, child)
+                if new is item:
+                    continue
+            changed = changed if changed is not None else dict(value)
+            changed[key] = new
+        extra = node.additional
+        if extra is not None and extra.defaults_below:
+            for key, item in value.items():
+                if key in node.properties:
+                    continue
+                if item is None:
+                    if extra.nullable or not extra.has_default:
+                        continue
+                    new = _default(extra.default, extra)
+                else:
+                    new = _view(item, extra)
+                    if new is item:
+                        continue
+                changed = changed if changed is not None else dict(value)
+                changed[key] = new
+        return value if changed is None else changed
+    if isinstance(value, list) and node.items is not None and node.items.defaults_below:
+        items = [_view(item, node.items) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
+_ABSENT = object()
 
 
 def _element_segment(node: SchemaNode, element: Any, index: int) -> Segment:

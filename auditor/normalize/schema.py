@@ -45,6 +45,12 @@ class SchemaNode:
     duration: bool = False
     plain_string: bool = False
     defaults_below: bool = False  # this node or a descendant has a default
+    defaulting: Mapping[str, SchemaNode] = field(init=False, repr=False)
+    """The properties with ``defaults_below``, in order: all that defaulting has to visit."""
+
+    def __post_init__(self) -> None:
+        defaulting = {k: n for k, n in self.properties.items() if n.defaults_below}
+        object.__setattr__(self, "defaulting", defaulting)
 
     @property
     def has_default(self) -> bool:

@@ -13,6 +13,7 @@ import binascii
 import fnmatch
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,9 +66,12 @@ def _filter_map(live: Any, declared: Any, patterns: tuple[str, ...]) -> dict[str
 
 
 def _strip_metadata(
-    meta: dict[str, Any], declared: dict[str, Any], rules: NormalizeRules
+    meta: dict[str, Any],
+    declared: dict[str, Any],
+    rules: NormalizeRules,
+    keep: Callable[[Any], Any],
 ) -> dict[str, Any]:
-    out = {k: copy_json(v) for k, v in meta.items() if k not in SERVER_METADATA}
+    out = {k: keep(v) for k, v in meta.items() if k not in SERVER_METADATA}
     for key in _DECLARED_ONLY:
         if key not in declared:
             out.pop(key, None)
@@ -83,18 +87,27 @@ def _strip_metadata(
     return out
 
 
-def strip(body: Body, *, rules: NormalizeRules, declared: Body | None = None) -> Body:
+def strip(
+    body: Body, *, rules: NormalizeRules, declared: Body | None = None, copy: bool = True
+) -> Body:
     """A new body without server-owned and tool-injected fields (the input is not changed).
 
-    ``declared`` is the Git body of the same object: what it declares is kept.
+    ``declared`` is the Git body of the same object: what it declares is kept. ``copy=False``
+    shares the kept values with ``body`` (only the top level, ``metadata`` and its label and
+    annotation maps are new): for a comparison that only reads.
     """
     declared_meta = (declared or {}).get("metadata")
     declared_meta = declared_meta if isinstance(declared_meta, dict) else {}
-    out = {k: copy_json(v) for k, v in body.items() if k not in ("status", "metadata")}
+    keep = copy_json if copy else _same
+    out = {k: keep(v) for k, v in body.items() if k not in ("status", "metadata")}
     meta = body.get("metadata")
     if isinstance(meta, dict):
-        out["metadata"] = _strip_metadata(meta, declared_meta, rules)
+        out["metadata"] = _strip_metadata(meta, declared_meta, rules, keep)
     return out
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _digest(raw: bytes) -> str:

@@ -130,3 +130,30 @@ def test_owner_memo_follows_the_teams_and_labels_it_was_built_for() -> None:
     assert team_of_namespace("web", sel, {}) is None
     assert team_of_namespace("web", sel, {"web": {"owner": "s"}}) == sel[0]
     assert team_of_namespace("web", list(b), {}) == b[0]  # a list is not memoised
+
+
+def test_owner_lookup_picks_the_first_team_in_config_order_like_a_scan() -> None:
+    """Exact names, globs and selectors compete by team order, as the plain scan decides."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from auditor.teams import _scan
+
+    names = st.sampled_from(["web", "web-1", "api", "w?b", "web*", "[wa]*", "*"])
+    team = st.builds(
+        lambda i, ns, sel: TeamPolicy(
+            name=f"t{i}", namespaces=tuple(ns), namespace_selector={"o": "x"} if sel else {}
+        ),
+        st.integers(0, 99),
+        st.lists(names, max_size=3),
+        st.booleans(),
+    )
+
+    @given(
+        teams=st.lists(team, max_size=5), namespace=st.sampled_from(["web", "web-1", "api", "z"])
+    )
+    def agree(teams: list[TeamPolicy], namespace: str) -> None:
+        labels = {"api": {"o": "x"}, "z": {"o": "x"}}
+        assert team_of_namespace(namespace, tuple(teams), labels) == _scan(namespace, teams, labels)
+
+    agree()

@@ -327,3 +327,70 @@ def test_prune_respects_preserve_unknown_additional_properties_and_embedded() ->
     assert kept["spec"]["free"] == {"x": 1, "known": {}}
     assert kept["spec"]["port"] == {"odd": True}
     assert body["spec"]["unknown"] == 1  # input untouched
+
+
+def test_defaulted_view_equals_apply_defaults_and_shares_what_needs_none(
+    schemas: SchemaRegistry,
+) -> None:
+    """The read-only view is the same value, is the body itself once every default is there, and
+    never changes its input."""
+    from auditor.normalize import defaulted_view
+
+    body = {
+        "apiVersion": f"{GW}/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "g", "labels": {"a": "b"}},
+        "spec": {
+            "gatewayClassName": "c",
+            "listeners": [
+                {"name": "a", "port": 80, "protocol": "HTTP", "hostname": None},
+                {"name": "b", "port": 443, "protocol": "HTTPS", "tls": {"certificateRefs": []}},
+            ],
+        },
+        "status": {"conditions": [{"type": "Accepted"}]},
+    }
+    schema = schemas.for_kind(GATEWAY, "v1")
+    before = copy.deepcopy(body)
+    view = defaulted_view(body, schema)
+    assert view == apply_defaults(body, schema)
+    assert body == before
+    assert view["metadata"] is body["metadata"] and view["status"] is body["status"]
+    full = apply_defaults(body, schema)
+    assert defaulted_view(full, schema) is full
+    assert defaulted_view(body, None) is body
+
+
+def test_defaulted_view_equals_apply_defaults_on_every_scenario_object() -> None:
+    """Over every object of the drift, gateway and mesh scenarios, both channels' schemas."""
+    from auditor.normalize import defaulted_view
+
+    testdata = Path(__file__).resolve().parent / "testdata"
+    bodies = [
+        doc
+        for path in sorted(testdata.rglob("*.yaml"))
+        for doc in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader)
+        if isinstance(doc, dict)
+    ]
+    objects = [b for b in _objects(bodies) if "apiVersion" in b and "kind" in b]
+    assert len(objects) > 500
+    for channel in ("standard", "experimental"):
+        schemas = registry(channel)
+        for body in objects:
+            gk = GroupKind.from_api_version(str(body["apiVersion"]), str(body["kind"]))
+            schema = schemas.for_kind(gk, str(body["apiVersion"]).rpartition("/")[2])
+            assert defaulted_view(body, schema) == apply_defaults(body, schema), body
+
+
+def _objects(docs: list[Any]) -> list[dict[str, Any]]:
+    """Every mapping with a ``kind`` nested anywhere in the scenario documents."""
+    out: list[dict[str, Any]] = []
+    stack = list(docs)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if isinstance(value.get("kind"), str):
+                out.append(value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return out

@@ -140,9 +140,17 @@ def reference_findings(ctx: Context) -> ReferenceResult:
     return result
 
 
-def grouped_references(index: Index) -> Iterator[tuple[TargetRefs, bool]]:
+def grouped_references(index: Index) -> list[tuple[TargetRefs, bool]]:
     """Every (referrer, target) of the state with its references, and whether the referrer is a
-    mesh-only route (all parents Services, so it needs no grant)."""
+    mesh-only route (all parents Services, so it needs no grant). Built once per view (memoised
+    on the state: the view's checks and the Git-change comparison all read it)."""
+    return index.state.memo(
+        ("gateway-references", index.assume_namespace_labels),
+        lambda: list(_grouped_references(index)),
+    )
+
+
+def _grouped_references(index: Index) -> Iterator[tuple[TargetRefs, bool]]:
     for route in index.routes:
         prefs = route_parent_refs(route)
         mesh_only = bool(prefs) and all(is_mesh_parent(p) for p in prefs)

@@ -148,14 +148,23 @@ class Index:
 
 
 def build_index(state: ClusterState, *, assume_namespace_labels: bool = False) -> Index:
-    """Parse every relevant object of ``state`` once."""
+    """Parse every relevant object of ``state`` once (per view: memoised on the state, shared by
+    ``check_gateway``, ``check_grant_changes`` and the notes)."""
+    return state.memo(
+        ("gateway-index", assume_namespace_labels),
+        lambda: _build_index(state, assume_namespace_labels=assume_namespace_labels),
+    )
+
+
+def _build_index(state: ClusterState, *, assume_namespace_labels: bool) -> Index:
     gateways: dict[ResourceKey, Parent] = {}
     listenersets: dict[ResourceKey, Parent] = {}
     routes: list[KubeObject] = []
     grants: list[Grant] = []
     tls_policies: list[KubeObject] = []
     namespace_bodies: list[Mapping[str, Any]] = []
-    for key, obj in sorted(state.objects.items()):
+    for key in state.sorted_keys():
+        obj = state.objects[key]
         gk = key.group_kind
         if gk == GATEWAY:
             gateways[key] = Parent(obj=obj, listeners=parse_listeners(key, obj.body))

@@ -45,7 +45,7 @@ POLICY_REFERRER_KINDS: frozenset[GroupKind] = frozenset(
 def policy_referrers(index: Index) -> list[KubeObject]:
     """The XBackends and Envoy Gateway policies of the state, in key order."""
     objects = index.state.objects
-    return [objects[k] for k in sorted(objects) if k.group_kind in POLICY_REFERRER_KINDS]
+    return [objects[k] for k in sorted(k for k in objects if k.group_kind in POLICY_REFERRER_KINDS)]
 
 
 def policy_references(obj: KubeObject) -> Iterator[Reference]:

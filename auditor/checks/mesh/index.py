@@ -145,10 +145,15 @@ class MeshIndex:
 
 
 def build_index(state: ClusterState) -> MeshIndex:
+    """The mesh lookups of ``state``, built once per view (memoised on the state)."""
+    return state.memo("mesh-index", lambda: _build_index(state))
+
+
+def _build_index(state: ClusterState) -> MeshIndex:
     by_kind: dict[GroupKind, list[KubeObject]] = defaultdict(list)
     by_kind_ns: dict[tuple[GroupKind, str], list[KubeObject]] = defaultdict(list)
     workloads: dict[str, list[Workload]] = defaultdict(list)
-    for key in sorted(state.objects):
+    for key in state.sorted_keys():
         obj = state.objects[key]
         gk = key.group_kind
         by_kind[gk].append(obj)
