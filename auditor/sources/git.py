@@ -95,9 +95,11 @@ class GitSource:
         self._environ = environ
         self._subject = f"repository {spec.name}"
         self._secrets: list[str] = _url_secrets(spec.url)
-        # A commit's tree never changes: listed once per source object (i.e. per audit), not once
-        # per team that reads from it (hundreds of teams made that O(teams x files) in git calls).
-        self._listed: dict[str, list[tree.Entry]] = {}
+        # A commit's tree never changes: listed and prepared once per source object (i.e. per
+        # audit), not once per team that reads from it (hundreds of teams made that
+        # O(teams x files)); a commit is verified once too.
+        self._trees: dict[str, tree.Tree] = {}
+        self._verified: dict[str, str] = {}
 
     def fetch(self) -> str:
         """Clone (first time) or fetch the repository and return the commit SHA of ``ref``."""
@@ -127,10 +129,11 @@ class GitSource:
             search_path=self._environ.get("PATH"),
         )
         with self._open(create=False) as repo:
-            sha = self._verify_commit(repo, commit)
+            sha = self._verified.get(commit) or self._verify_commit(repo, commit)
+            self._verified[commit] = sha
             try:
                 return read_commit(
-                    _RepoTree(repo, timeout=self._timeout, listed=self._listed),
+                    _RepoTree(repo, timeout=self._timeout, trees=self._trees),
                     repository=self._spec.name,
                     commit=sha,
                     patterns=patterns,
@@ -301,23 +304,45 @@ class _RepoTree:
         repo: git.Repo,
         *,
         timeout: float,
-        listed: dict[str, list[tree.Entry]] | None = None,
+        trees: dict[str, tree.Tree] | None = None,
     ) -> None:
         self._repo = repo
         self._timeout = timeout
-        self._listed = {} if listed is None else listed
+        self._trees = {} if trees is None else trees
 
-    def list_tree(self, commit: str) -> list[tree.Entry]:
-        if commit not in self._listed:
+    def tree_of(self, commit: str) -> tree.Tree:
+        if commit not in self._trees:
             raw = self._repo.git.ls_tree(
                 "-r", "-l", "-z", "--full-tree", commit, stdout_as_string=False
             )
-            self._listed[commit] = [_entry(r) for r in bytes(raw).split(b"\0") if r]
-        return self._listed[commit]
+            entries = [_entry(r) for r in bytes(raw).split(b"\0") if r]
+            self._trees[commit] = tree.Tree.of(entries, self._link_target)
+        return self._trees[commit]
+
+    def _link_target(self, entry: tree.Entry) -> str:
+        return self.blob(entry.sha).decode("utf-8", "surrogateescape")
 
     def blob(self, sha: str) -> bytes:
         data: bytes = self._repo.odb.stream(bytes.fromhex(sha)).read()
         return data
+
+    def blobs(self, shas: Sequence[str]) -> dict[str, bytes]:
+        """Several blobs from one ``git cat-file --batch`` run: one process and one pipe
+        transfer, not a request and a wait per file."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        with tempfile.TemporaryFile() as request:
+            request.write("".join(f"{sha}\n" for sha in wanted).encode())
+            request.seek(0)
+            raw = self._repo.git.cat_file(
+                "--batch",
+                istream=request,
+                stdout_as_string=False,
+                strip_newline_in_stdout=False,
+                kill_after_timeout=self._timeout,
+            )
+        return _batch_blobs(bytes(raw), wanted)
 
     def export(self, commit: str, target: Path) -> None:
         """Write the commit's tree to ``target``; symlinks leaving it are left out."""
@@ -332,6 +357,22 @@ class _RepoTree:
         except (git.GitCommandError, tarfile.TarError, OSError) as e:
             message = f"could not export the commit for kustomize: {type(e).__name__}"
             raise kustomize.RenderError(message) from e
+
+
+def _batch_blobs(data: bytes, shas: list[str]) -> dict[str, bytes]:
+    """Split ``cat-file --batch`` output (``<sha> blob <size>\\n<content>\\n`` per object);
+    a ValueError when an object is missing or not a blob (a corrupt cache)."""
+    out: dict[str, bytes] = {}
+    pos = 0
+    for sha in shas:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        if len(header) != 3 or header[1] != b"blob":
+            raise ValueError(f"object {sha}: {data[pos:end].decode(errors='replace')}")
+        size = int(header[2])
+        out[sha] = data[end + 1 : end + 1 + size]
+        pos = end + 1 + size + 1
+    return out
 
 
 def _entry(record: bytes) -> tree.Entry:

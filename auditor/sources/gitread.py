@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import posixpath
 import tempfile
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -27,12 +27,12 @@ logger = logging.getLogger(__name__)
 class TreeAccess(Protocol):
     """What reading needs from a repository."""
 
-    def list_tree(self, commit: str) -> list[tree.Entry]:
-        """Every entry of the commit's tree, recursively."""
+    def tree_of(self, commit: str) -> tree.Tree:
+        """The commit's tree, listed recursively and prepared for selection."""
         ...
 
-    def blob(self, sha: str) -> bytes:
-        """The content of one blob."""
+    def blobs(self, shas: Sequence[str]) -> dict[str, bytes]:
+        """The content of several blobs, by SHA."""
         ...
 
     def export(self, commit: str, target: Path) -> None:
@@ -115,10 +115,11 @@ class _Reader:
         self.problems.append(SourceProblem(check=check, origin=origin, message=f"{where}: {what}"))
 
     def read(self, patterns: Sequence[str]) -> None:
-        entries = self.access.list_tree(self.commit)
-        selection = tree.select(entries, patterns, read_link=self._link_target)
-        for path, entry in selection.files:
-            self._read_file(path, entry)
+        selection = self.access.tree_of(self.commit).select(patterns)
+        for batch in _batches(selection.files, self.settings.max_file_bytes):
+            contents = self.access.blobs([e.sha for _, e in batch if _within(e, self.settings)])
+            for path, entry in batch:
+                self._read_file(path, entry, contents)
         if selection.kustomizations:
             self._render_all(selection.kustomizations)
         for path, target in selection.escaping:
@@ -136,19 +137,16 @@ class _Reader:
     def _subject(self, path: str, what: str) -> str:
         return f"repository {self.repository}: {path or '.'} ({what})"
 
-    def _link_target(self, entry: tree.Entry) -> str:
-        return self.access.blob(entry.sha).decode("utf-8", "surrogateescape")
-
-    def _read_file(self, path: str, entry: tree.Entry) -> None:
+    def _read_file(self, path: str, entry: tree.Entry, contents: Mapping[str, bytes]) -> None:
         limit = self.settings.max_file_bytes
-        if entry.size is not None and entry.size > limit:
+        if not _within(entry, self.settings):
             what = (
                 f"file of {entry.size} bytes is over the limit of {limit} bytes"
                 f" ({FILE_BYTES_KEY}); not read"
             )
             self.problem(OVER_LIMITS, path, None, what)
             return
-        data = self.access.blob(entry.sha)
+        data = contents[entry.sha]
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -204,3 +202,30 @@ class _Reader:
             self._skip_render(kustomization, str(e))
             return
         self._load(text, kustomization, f"{kustomization} (rendered)", lines=False)
+
+
+BATCH_BYTES = 32 * 1024 * 1024
+"""Blobs are fetched in batches of about this many bytes: one git process per batch instead of
+a round trip per file, without holding every file of a large source at once."""
+
+
+def _within(entry: tree.Entry, settings: ReadSettings) -> bool:
+    return entry.size is None or entry.size <= settings.max_file_bytes
+
+
+def _batches(
+    files: list[tuple[str, tree.Entry]], max_file_bytes: int
+) -> Iterator[list[tuple[str, tree.Entry]]]:
+    """``files`` in consecutive batches of at most ``BATCH_BYTES`` (counting files over the
+    limit as nothing: they are not read)."""
+    batch: list[tuple[str, tree.Entry]] = []
+    size = 0
+    for path, entry in files:
+        cost = entry.size if entry.size is not None and entry.size <= max_file_bytes else 0
+        if batch and size + cost > BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+        batch.append((path, entry))
+        size += cost
+    if batch:
+        yield batch

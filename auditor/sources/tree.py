@@ -17,6 +17,8 @@ Pure (the caller lists the tree and reads symlink targets). Rules, documented fo
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import posixpath
 import re
 from collections.abc import Callable, Sequence
@@ -110,30 +112,81 @@ def could_match_below(pattern: str, directory: str) -> bool:
     return False
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tree:
+    """A listed commit tree prepared for selection: built once per commit and shared by every
+    team source that reads it (hundreds of teams reading one repository made selecting
+    O(teams x files); now each selection looks only below its patterns' literal directories)."""
+
+    entries: Sequence[Entry]
+    table: dict[str, Entry]
+    """Every readable path, symlinks resolved to their blob."""
+    paths: list[str]
+    """``table``'s paths, sorted."""
+    escaping: list[tuple[str, str]]
+    loops: set[str]
+    kustomization_paths: list[str]
+    """The paths of ``table`` named like a kustomization file, sorted."""
+    submodules: list[str]
+
+    @classmethod
+    def of(cls, entries: Sequence[Entry], read_link: Callable[[Entry], str]) -> Tree:
+        table, escaping, loops = _virtual_table(entries, read_link)
+        paths = sorted(table)
+        return cls(
+            entries=entries,
+            table=table,
+            paths=paths,
+            escaping=escaping,
+            loops=loops,
+            kustomization_paths=[p for p in paths if posixpath.basename(p) in KUSTOMIZATION_FILES],
+            submodules=[e.path for e in entries if e.mode == MODE_SUBMODULE],
+        )
+
+    def under(self, directory: str) -> list[str]:
+        """The sorted paths strictly below ``directory`` (all paths for ``""``)."""
+        if not directory:
+            return self.paths
+        prefix = directory + "/"
+        start = bisect.bisect_left(self.paths, prefix)
+        end = bisect.bisect_left(self.paths, directory + "0")  # "0" follows "/" in ASCII
+        return self.paths[start:end]
+
+    def select(self, patterns: Sequence[str]) -> Selection:
+        """Apply ``patterns`` (see module doc)."""
+        regexes = [glob_regex(p) for p in patterns]
+
+        def matches(path: str) -> bool:
+            return any(r.fullmatch(path) for r in regexes)
+
+        def below(directory: str) -> bool:
+            return any(could_match_below(p, directory) for p in patterns)
+
+        selection = Selection(loops=self.loops)
+        selection.escaping = [(p, t) for p, t in self.escaping if matches(p) or below(p)]
+        selection.submodules = [p for p in self.submodules if matches(p) or below(p)]
+        selection.kustomizations = _kustomizations(self.kustomization_paths, matches)
+        rendered = {posixpath.dirname(k) for k in selection.kustomizations}
+        candidates = sorted({p for pattern in patterns for p in self.under(literal_dir(pattern))})
+        for path in candidates:
+            if path.endswith(YAML_SUFFIXES) and not _below_any(path, rendered) and matches(path):
+                selection.files.append((path, self.table[path]))
+        return selection
+
+
+def literal_dir(pattern: str) -> str:
+    """The leading directories of ``pattern`` that hold no wildcard: every path it matches lies
+    below them (``teams/a/*.yaml`` → ``teams/a``; ``**/x.yaml`` → ``""``)."""
+    segments = pattern.strip("/").removeprefix("./").split("/")[:-1]
+    literal = itertools.takewhile(lambda seg: not any(c in seg for c in "*?["), segments)
+    return "/".join(literal)
+
+
 def select(
     entries: Sequence[Entry], patterns: Sequence[str], *, read_link: Callable[[Entry], str]
 ) -> Selection:
     """Apply ``patterns`` to a listed tree (see module doc)."""
-    regexes = [glob_regex(p) for p in patterns]
-
-    def matches(path: str) -> bool:
-        return any(r.fullmatch(path) for r in regexes)
-
-    def below(directory: str) -> bool:
-        return any(could_match_below(p, directory) for p in patterns)
-
-    table, escaping, loops = _virtual_table(entries, read_link)
-    selection = Selection(loops=loops)
-    selection.escaping = [(p, t) for p, t in escaping if matches(p) or below(p)]
-    selection.submodules = [
-        e.path for e in entries if e.mode == MODE_SUBMODULE and (matches(e.path) or below(e.path))
-    ]
-    selection.kustomizations = _kustomizations(table, matches)
-    rendered = {posixpath.dirname(k) for k in selection.kustomizations}
-    for path in sorted(table):
-        if path.endswith(YAML_SUFFIXES) and not _below_any(path, rendered) and matches(path):
-            selection.files.append((path, table[path]))
-    return selection
+    return Tree.of(entries, read_link).select(patterns)
 
 
 def _inside(path: str, directory: str) -> bool:
@@ -153,11 +206,11 @@ def _below_any(path: str, directories: set[str]) -> bool:
         parent = posixpath.dirname(parent)
 
 
-def _kustomizations(table: dict[str, Entry], matches: Callable[[str], bool]) -> list[str]:
+def _kustomizations(paths: list[str], matches: Callable[[str], bool]) -> list[str]:
     chosen: dict[str, str] = {}
-    for path in sorted(table):
-        directory, name = posixpath.split(path)
-        if name in KUSTOMIZATION_FILES and (matches(path) or (directory and matches(directory))):
+    for path in paths:
+        directory = posixpath.dirname(path)
+        if matches(path) or (directory and matches(directory)):
             chosen.setdefault(directory, path)
     directories = set(chosen)
     return [

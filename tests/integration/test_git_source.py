@@ -580,3 +580,25 @@ def test_kustomize_directories_share_one_export_of_the_commit(
     rendered = [Path(line) for line in log.read_text().splitlines()]
     assert [p.name for p in rendered] == ["api", "web"]
     assert len({p.parent.parent for p in rendered}) == 1  # one export root for both
+
+
+def test_files_are_read_in_batches_with_their_own_contents(
+    remote: GitRemote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blobs come from batched ``cat-file`` runs; every file keeps its own content and line
+    numbers whatever the batch boundaries (here a few hundred bytes per batch)."""
+    from auditor.sources import gitread
+
+    monkeypatch.setattr(gitread, "BATCH_BYTES", 300)
+    files = {
+        f"apps/r{i:02}.yaml": "---\n".join([route(f"r{i:02}")] * (1 + i % 3)) for i in range(25)
+    }
+    files["apps/same.yaml"] = files["apps/r00.yaml"]  # one blob for two paths
+    remote.commit(files)
+    src = source(remote, tmp_path)
+    read = src.read(src.fetch(), patterns=["apps/*.yaml"], default_namespace="ns")
+    names = sorted({o.key.name for o in read.objects})
+    assert names == [f"r{i:02}" for i in range(25)]
+    assert {o.origin.path for o in read.objects if o.origin} == set(files) - {"apps/same.yaml"}
+    assert any("apps/same.yaml" in p.message for p in read.problems)  # read, and a duplicate
+    assert {o.origin.line for o in read.objects if o.origin} == {1}

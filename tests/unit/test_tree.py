@@ -138,3 +138,34 @@ def test_selection_is_linear_in_files_and_kustomize_directories() -> None:
     assert len(chosen.kustomizations) == 2000  # the nested sub/ directories are not separate
     assert len(chosen.files) == 5000
     assert elapsed < 2.0, f"select took {elapsed:.2f}s"
+
+
+def test_selection_by_literal_directory_equals_matching_every_path() -> None:
+    """Looking only below a pattern's literal directories finds exactly what matching every
+    path of the tree finds (the files, in path order)."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    segment = st.sampled_from(["a", "a0", "a.b", "ab", "b", "x-y", "[a]", "_"])
+    paths = st.lists(
+        st.lists(segment, min_size=1, max_size=4).map(lambda s: "/".join(s) + ".yaml"),
+        max_size=12,
+        unique=True,
+    )
+    glob_segment = st.sampled_from(["a", "a*", "*", "?", "**", "[ab]", "a.b", "b", "x-y"])
+    pattern = st.lists(glob_segment, min_size=1, max_size=4).map(lambda s: "/".join(s) + ".yaml")
+
+    @given(paths=paths, patterns=st.lists(pattern, min_size=1, max_size=3))
+    def agree(paths: list[str], patterns: list[str]) -> None:
+        entries = [
+            Entry(path=p, mode="100644", sha=f"{i:040x}", size=1) for i, p in enumerate(paths)
+        ]
+        chosen = [path for path, _ in select(entries, patterns, read_link=_no_links).files]
+        regexes = [glob_regex(p) for p in patterns]
+        assert chosen == [p for p in sorted(paths) if any(r.fullmatch(p) for r in regexes)]
+
+    agree()
+
+
+def _no_links(entry: Entry) -> str:
+    raise AssertionError(entry)
