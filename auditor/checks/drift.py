@@ -28,13 +28,13 @@ from auditor.kinds import POLICY_KINDS, SECRET
 from auditor.model import Body, Change, ChangeOp, Finding, GroupKind, KubeObject, ResourceKey, View
 from auditor.normalize import (
     SECRET_MASK,
+    DefaultedViews,
     KindSchema,
     NormalizeRules,
     Path,
     Pattern,
     SchemaRegistry,
     apply_defaults,
-    defaulted_view,
     format_path,
     matches,
     pair_objects,
@@ -98,8 +98,10 @@ def check_drift(
     observed: frozenset[GroupKind],
     schemas: SchemaRegistry,
     settings: DriftSettings,
+    views: DefaultedViews | None = None,
 ) -> list[Finding]:
     """DR-001/002/003 and ST-006 findings of one cluster (team unassigned; the caller owns it)."""
+    views = views or DefaultedViews()
     pairing = pair_objects(desired, live)
     twins = {p.desired.key: p for p in pairing.pairs}
     findings: list[Finding] = []
@@ -111,7 +113,7 @@ def check_drift(
             findings.append(_pruned_finding(cluster, obj, schema, dropped))
         pair = twins.get(obj.key)
         if pair is not None:
-            found = _compare(cluster, obj, kept, pair.live, schema, settings)
+            found = _compare(cluster, obj, kept, pair.live, schema, settings, views)
             findings.extend([found] if found else [])
         elif gk in observed:
             findings.append(_missing_finding(cluster, obj))
@@ -221,10 +223,13 @@ def _normalized_pair(
     schema: KindSchema | None,
     rules: NormalizeRules,
     declared: Body,
+    views: DefaultedViews,
 ) -> tuple[Body, Body]:
     if gk != SECRET:  # compared only: views that share what needs no change
-        stripped = strip(live.body, rules=rules, declared=declared, copy=False)
-        return defaulted_view(git_body, schema), defaulted_view(stripped, schema)
+        # Stripping after defaulting is the same (defaults never reach the stripped fields) and
+        # reuses the policy view's defaulting of the same live body.
+        current = strip(views.of(live.body, schema), rules=rules, declared=declared, copy=False)
+        return views.of(git_body, schema), current
     desired = apply_defaults(git_body, schema)
     current = apply_defaults(strip(live.body, rules=rules, declared=declared), schema)
     for body in (desired, current):  # kubectl's copy of the whole Secret, values included
@@ -249,9 +254,10 @@ def _compare(
     live: KubeObject,
     schema: KindSchema | None,
     settings: DriftSettings,
+    views: DefaultedViews,
 ) -> Finding | None:
     gk = obj.key.group_kind
-    desired, current = _normalized_pair(gk, git_body, live, schema, settings.rules, obj.body)
+    desired, current = _normalized_pair(gk, git_body, live, schema, settings.rules, obj.body, views)
     wanted, actual = essence(desired), essence(current)
     if strictly_equal(wanted, actual):
         return None

@@ -29,7 +29,7 @@ from auditor.model import (
     View,
     key_of,
 )
-from auditor.normalize import SchemaRegistry, defaulted_view
+from auditor.normalize import DefaultedViews, SchemaRegistry
 
 INPUT_KINDS = frozenset(_INPUT_KINDS)
 """Read for the mesh checks only: drift is not computed for Pods, workloads or ServiceAccounts."""
@@ -56,6 +56,7 @@ def evaluate_cluster(
 ) -> Evaluation:
     """Drift plus policy findings of one cluster, per view, with schema notes."""
     schemas = SchemaRegistry.from_crds(live.crds)
+    views = DefaultedViews()
     live_objects = [
         KubeObject(key=key_of(body), body=body)
         for body in live.objects
@@ -68,12 +69,15 @@ def evaluate_cluster(
         observed=live.observed - INPUT_KINDS,
         schemas=schemas,
         settings=drift,
+        views=views,
     )
     policy = PolicySettings(
         teams=teams, disabled=disabled, now=now, ambient_exceptions=ambient_exceptions
     )
-    live_view = build_state(live.cluster, View.LIVE, live_objects, (), schemas, live.observed)
-    git_view = overlay_state(live_view, View.GIT, desired, schemas)
+    live_view = build_state(
+        live.cluster, View.LIVE, live_objects, (), schemas, live.observed, views=views
+    )
+    git_view = overlay_state(live_view, View.GIT, desired, schemas, views=views)
     findings_live += check_policies(live_view, policy)
     findings_git = check_policies(git_view, policy)
     findings_git += check_changes(live_view, git_view, policy)
@@ -94,28 +98,37 @@ def build_state(
     overlay: Iterable[KubeObject],
     schemas: SchemaRegistry,
     observed: frozenset[GroupKind],
+    *,
+    views: DefaultedViews | None = None,
 ) -> ClusterState:
     """A view of a cluster: ``base`` objects, replaced/extended by ``overlay``, defaults applied."""
+    views = views or DefaultedViews()
     objects: dict[ResourceKey, KubeObject] = {}
     for obj in (*base, *overlay):
-        objects[obj.key] = _defaulted(obj, schemas)
+        objects[obj.key] = _defaulted(obj, schemas, views)
     return ClusterState(cluster=cluster, view=view, objects=objects, observed=observed)
 
 
 def overlay_state(
-    base: ClusterState, view: View, overlay: Iterable[KubeObject], schemas: SchemaRegistry
+    base: ClusterState,
+    view: View,
+    overlay: Iterable[KubeObject],
+    schemas: SchemaRegistry,
+    *,
+    views: DefaultedViews | None = None,
 ) -> ClusterState:
     """``build_state(base objects, overlay)`` reusing ``base``'s already defaulted objects: only
     the overlay is defaulted (the git view shares the live view's untouched objects)."""
+    views = views or DefaultedViews()
     objects = dict(base.objects)
     for obj in overlay:
-        objects[obj.key] = _defaulted(obj, schemas)
+        objects[obj.key] = _defaulted(obj, schemas, views)
     return ClusterState(cluster=base.cluster, view=view, objects=objects, observed=base.observed)
 
 
-def _defaulted(obj: KubeObject, schemas: SchemaRegistry) -> KubeObject:
+def _defaulted(obj: KubeObject, schemas: SchemaRegistry, views: DefaultedViews) -> KubeObject:
     schema = schemas.for_kind(obj.key.group_kind, _version(obj.body))
-    return KubeObject(key=obj.key, body=defaulted_view(obj.body, schema), origin=obj.origin)
+    return KubeObject(key=obj.key, body=views.of(obj.body, schema), origin=obj.origin)
 
 
 def builtin_schema_notes(

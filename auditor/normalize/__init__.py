@@ -6,7 +6,13 @@ Pure functions of their arguments; no third-party imports.
 
 from __future__ import annotations
 
-from auditor.normalize.defaulting import apply_defaults, defaulted_view, prune, pruned_paths
+from auditor.normalize.defaulting import (
+    DefaultedViews,
+    apply_defaults,
+    defaulted_view,
+    prune,
+    pruned_paths,
+)
 from auditor.normalize.defaults_builtin import BUILTIN_KINDS, builtin_rules
 from auditor.normalize.pairing import Pair, Pairing, pair_objects
 from auditor.normalize.paths import (
@@ -44,6 +50,7 @@ __all__ = [
     "DEFAULT_IGNORE_LABELS",
     "METADATA_NODE",
     "SECRET_MASK",
+    "DefaultedViews",
     "Keyed",
     "KindSchema",
     "NormalizeRules",

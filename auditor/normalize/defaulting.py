@@ -60,6 +60,26 @@ def defaulted_view(body: Body, schema: KindSchema | None) -> Body:
     return result
 
 
+class DefaultedViews:
+    """``defaulted_view`` memoised per body, by identity, for one audit: drift and the views of
+    the policy checks default the same Git and live bodies, and a body is walked once.
+
+    Holds each body it saw (so an identity is never reused while memoised); bodies must not
+    change while it is in use (views are read-only)."""
+
+    def __init__(self) -> None:
+        self._done: dict[int, tuple[Body, Body]] = {}
+
+    def of(self, body: Body, schema: KindSchema | None) -> Body:
+        """``defaulted_view(body, schema)``; ``schema`` must be the body's own kind's."""
+        hit = self._done.get(id(body))
+        if hit is not None and hit[0] is body:
+            return hit[1]
+        result = defaulted_view(body, schema)
+        self._done[id(body)] = (body, result)
+        return result
+
+
 def _view(value: Any, node: SchemaNode) -> Any:
     """``_default(value, node, copy=False)`` for a node with ``defaults_below``, but a container
     whose subtree gains no default is returned as is (new dicts and lists only on the path to an
@@ -111,23 +131,31 @@ def _element_segment(node: SchemaNode, element: Any, index: int) -> Segment:
 
 
 def _prune(value: Any, node: SchemaNode | None, path: Path, out: list[tuple[Path, Any]]) -> Any:
+    """``value`` without the fields ``node`` does not know; ``value`` itself when it has none
+    (a new dict or list only on the path to a dropped field)."""
     if node is None:
         return value
     if isinstance(value, dict) and node.type == "object":
-        kept: dict[str, Any] = {}
+        changed: dict[str, Any] | None = None
         for key, item in value.items():
             if key in _ROOT_META and (not path or node.embedded):
-                kept[key] = item
-            elif node.knows(key):
-                kept[key] = _prune(item, node.child(key), (*path, key), out)
-            else:
+                continue
+            if not node.knows(key):
                 out.append(((*path, key), item))
-        return kept
+                changed = changed if changed is not None else dict(value)
+                del changed[key]
+                continue
+            kept = _prune(item, node.child(key), (*path, key), out)
+            if kept is not item:
+                changed = changed if changed is not None else dict(value)
+                changed[key] = kept
+        return value if changed is None else changed
     if isinstance(value, list) and node.items is not None:
-        return [
+        items = [
             _prune(item, node.items, (*path, _element_segment(node, item, i)), out)
             for i, item in enumerate(value)
         ]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     return value
 
 
@@ -138,9 +166,29 @@ def prune(body: Body, schema: KindSchema | None) -> tuple[Body, list[tuple[Path,
     """
     if schema is None or schema.builtin:
         return body, []
+    if not _has_unknown(body, schema.root, top=True):  # the common case: no paths to build
+        return body, []
     dropped: list[tuple[Path, Any]] = []
     kept = _prune(body, schema.root, (), dropped)
     return kept, dropped
+
+
+def _has_unknown(value: Any, node: SchemaNode, *, top: bool = False) -> bool:
+    """Whether ``_prune`` would drop anything below ``value``."""
+    if isinstance(value, dict) and node.type == "object":
+        for key, item in value.items():
+            if key in _ROOT_META and (top or node.embedded):
+                continue
+            if not node.knows(key):
+                return True
+            child = node.child(key)
+            if child is not None and _has_unknown(item, child):
+                return True
+        return False
+    if isinstance(value, list) and node.items is not None:
+        items = node.items
+        return any(_has_unknown(item, items) for item in value)
+    return False
 
 
 def pruned_paths(body: Body, schema: KindSchema | None) -> list[str]:

@@ -16,8 +16,9 @@ EMPTY: Mapping[str, Any] = {}
 
 
 def as_map(value: object) -> Mapping[str, Any]:
-    """``value`` when it is a mapping, else an empty mapping."""
-    return value if isinstance(value, Mapping) else EMPTY
+    """``value`` when it is a mapping, else an empty mapping (a plain dict, as every JSON
+    object is, skips the slower abstract-class check)."""
+    return value if type(value) is dict or isinstance(value, Mapping) else EMPTY
 
 
 def as_list(value: object) -> list[Any]:
@@ -41,7 +42,7 @@ def path(body: Mapping[str, Any], *keys: str) -> Any:
     """Nested lookup through mappings: ``path(body, "spec", "tls")``; None when any step is missing."""
     current: Any = body
     for key in keys:
-        if not isinstance(current, Mapping):
+        if type(current) is not dict and not isinstance(current, Mapping):
             return None
         current = current.get(key)
     return current
