@@ -104,6 +104,8 @@ class KubeObject:
     key: ResourceKey
     body: Body
     origin: Origin | None = None
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What the checks parse from ``body`` once (bodies of a view never change)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

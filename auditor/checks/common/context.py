@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from auditor.catalog import info
 from auditor.model import ClusterState, Finding, KubeObject, Ref, ResourceKey, Severity, TeamPolicy
@@ -31,6 +32,8 @@ class CheckContext:
     disabled: frozenset[str]
     ns_labels: Mapping[str, Mapping[str, str]]
     _teams: dict[str, TeamPolicy | None] = field(default_factory=dict)
+    derived: dict[object, Any] = field(default_factory=dict, repr=False)
+    """Lookups a check derives once per run (from the state and the teams) and reuses."""
 
     @property
     def has_teams(self) -> bool:

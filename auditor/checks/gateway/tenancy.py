@@ -22,6 +22,7 @@ TN-001, TN-003, TN-004, TN-006 and TN-007 need teams; TN-002 and TN-005 do not. 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 
@@ -194,12 +195,13 @@ def _effective_set(ctx: Context, parent: Parent, listener: Listener) -> Finding 
     if listener.namespaces_from not in ("All", "Selector"):
         return None
     offenders: dict[str, str] = {}
-    for ns, labels in sorted(ctx.index.ns_labels.items()):
-        team = ctx.team_of_ns(ns)
-        if team is None or team.allowed_parents is None or team.name in offenders:
+    admitted = _admitted(ctx, listener)
+    for team, namespaces in _restricted_teams(ctx):
+        if team.name in offenders or _lists(team, parent.key, listener.name):
             continue
-        if namespace_allowed(listener, ns, labels) and not _lists(team, parent.key, listener.name):
-            offenders[team.name] = ns
+        first = next((ns for ns in namespaces if admitted is None or ns in admitted), None)
+        if first is not None:
+            offenders[team.name] = first
     if not offenders:
         return None
     return ctx.finding(
@@ -211,3 +213,33 @@ def _effective_set(ctx: Context, parent: Parent, listener: Listener) -> Finding 
         ref=listener_ref(listener),
         other_namespace=next(iter(offenders.values())) if len(offenders) == 1 else None,
     )
+
+
+def _restricted_teams(ctx: Context) -> list[tuple[TeamPolicy, list[str]]]:
+    """The teams with ``allowed_parents`` and their namespaces (sorted), once per run: asking
+    every listener about every namespace made tenancy O(listeners x namespaces)."""
+    if "restricted-teams" not in ctx.derived:
+        grouped: dict[str, tuple[TeamPolicy, list[str]]] = {}
+        for ns in sorted(ctx.index.ns_labels):
+            team = ctx.team_of_ns(ns)
+            if team is not None and team.allowed_parents is not None:
+                grouped.setdefault(team.name, (team, []))[1].append(ns)
+        ctx.derived["restricted-teams"] = list(grouped.values())
+    restricted: list[tuple[TeamPolicy, list[str]]] = ctx.derived["restricted-teams"]
+    return restricted
+
+
+def _admitted(ctx: Context, listener: Listener) -> frozenset[str] | None:
+    """The namespaces of the state a Selector listener admits (each distinct selector evaluated
+    once per run: many listeners share one); None for ``from: All``, which admits every one."""
+    if listener.namespaces_from != "Selector":
+        return None
+    key = ("selector", json.dumps(listener.selector, sort_keys=True, default=repr))
+    if key not in ctx.derived:
+        ctx.derived[key] = frozenset(
+            ns
+            for ns, labels in ctx.index.ns_labels.items()
+            if namespace_allowed(listener, ns, labels)
+        )
+    admitted: frozenset[str] = ctx.derived[key]
+    return admitted
