@@ -46,10 +46,11 @@ class ResourceKey:
     kind: str
     namespace: str
     name: str
+    group_kind: GroupKind = field(init=False, compare=False, repr=False)
+    """``GroupKind(group, kind)``, made once: the checks ask every key for it many times."""
 
-    @property
-    def group_kind(self) -> GroupKind:
-        return GroupKind(self.group, self.kind)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "group_kind", GroupKind(self.group, self.kind))
 
     def as_dict(self) -> dict[str, str]:
         return {
