@@ -102,11 +102,11 @@ def _load_json(text: str, result: _Result) -> bool:
         return False
     except RecursionError:  # kept: the values before it; refused: this one and the rest
         for value, value_line in values:
-            _classify(value, value_line, None, result)
+            _classify(value, value_line, None, result, depth=None)
         result.problem(INVALID_YAML, line, "invalid JSON: nesting too deep")
         return True
     for value, value_line in values:
-        _classify(value, value_line, None, result)
+        _classify(value, value_line, None, result, depth=None)
     return True
 
 
@@ -159,6 +159,7 @@ def _load_node(loader: _Loader, node: Node, result: _Result, max_nodes: int) -> 
         _reset(loader)
         result.problem(INVALID_YAML, _error_line(e, None) or line, f"invalid YAML: {_describe(e)}")
         return
+    depth: int | None = loader.depth
     if loader.aliased:
         expanded, unique = expanded_size(node)
         if expanded is None:
@@ -171,20 +172,22 @@ def _load_node(loader: _Loader, node: Node, result: _Result, max_nodes: int) -> 
             )
             result.problem(OVER_LIMITS, line, what)
             return
-        data = unshare(data)
-    _classify(data, line, node, result)
+        data, depth = unshare(data), None
+    _classify(data, line, node, result, depth=depth)
 
 
 def _load_split(split: ListSplit, result: _Result) -> bool:
     """Load a List a batch of items at a time; False (result unusable) at anything unexpected:
-    a parse error, an alias (the guard needs the whole document), a header that is not a List."""
-    header = _single(split.header)
+    a parse error, an alias (the guard needs the whole document), a header that is not a List,
+    nesting past the limit (refused by the whole parse, at the List's line)."""
+    header, depth = _single(split.header)
     if not (_is_object(header) and str(header["kind"]).endswith("List")):
         return False
     if header.get("items") != []:
         return False
     items: list[Any] = []
     lines: list[int] = []
+    item_depth = 0
     for batch in split.batches:
         loader = _Loader(batch.text)
         try:
@@ -197,22 +200,33 @@ def _load_split(split: ListSplit, result: _Result) -> bool:
                 lines.append(batch.line + item.start_mark.line)
                 if loader.aliased:
                     return False
+                item_depth = max(item_depth, loader.depth)
         except (yaml.YAMLError, RecursionError, ValueError, KeyError, TypeError, OverflowError):
             return False
         finally:
             loader.dispose()
+    # An item is two levels down (the List, its ``items``). A List nested too deep, or with an
+    # aliased header, is left to the whole parse, which refuses it at the List's own line.
+    if depth is None or (depth := max(depth, 2 + item_depth)) > MAX_DEPTH:
+        return False
     header["items"] = items
-    _classify(header, lines[0] if lines else 1, None, result, item_lines=lines)
+    _classify(header, lines[0] if lines else 1, None, result, depth=depth, item_lines=lines)
     return True
 
 
-def _single(text: str) -> Any:
+def _single(text: str) -> tuple[Any, int | None]:
+    """The one document in ``text`` (None when it is empty or invalid) and its depth (None
+    when unknown: the document uses an alias)."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        return None if node is None else loader.construct_document(node)
+        if node is None:
+            return None, 0
+        loader.aliased = False
+        data = loader.construct_document(node)
+        return data, None if loader.aliased else loader.depth
     except (yaml.YAMLError, RecursionError, ValueError, KeyError, TypeError, OverflowError):
-        return None
+        return None, 0
     finally:
         loader.dispose()
 
@@ -262,14 +276,22 @@ def _is_object(data: Any) -> bool:
 
 
 def _classify(
-    data: Any, line: int, node: Node | None, result: _Result, item_lines: list[int] | None = None
+    data: Any,
+    line: int,
+    node: Node | None,
+    result: _Result,
+    *,
+    depth: int | None,
+    item_lines: list[int] | None = None,
 ) -> None:
+    """Keep ``data`` as objects (a List's items), count it as ignored, or refuse it as nested too
+    deep: ``depth`` as the loader measured it, or None to walk ``data`` for it."""
     if data is None:
         return
     if not _is_object(data):
         result.ignored += 1
         return
-    if too_deep(data):
+    if too_deep(data) if depth is None else depth > MAX_DEPTH:
         what = f"document refused: nested deeper than {MAX_DEPTH} levels"
         result.problem(OVER_LIMITS, line, what)
         return
