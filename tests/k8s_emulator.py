@@ -137,6 +137,7 @@ class K8sEmulator:
         self._objects: dict[tuple[str, str], dict[tuple[str, str], Body]] = {}
         self._faults: list[Fault] = []
         self._expire: dict[tuple[str, str], int] = {}
+        self._sorted: dict[tuple[str, str], tuple[int, list[tuple[str, str]]]] = {}
         self._rv = 1
         self.requests: list[RecordedRequest] = []
         self.stopping = threading.Event()
@@ -407,5 +408,14 @@ class K8sEmulator:
             if query.get("continue") and self._expire.get(key, 0) > 0:
                 self._expire[key] -= 1
                 return expired_reply()
-            stored, rv = dict(self._objects[key]), str(self._rv)
-        return list_reply(target, stored, query, accept=accept, resource_version=rv)
+            stored, rv = self._objects[key], str(self._rv)
+            return list_reply(
+                target, self._sorted_keys(key), stored, query, accept=accept, resource_version=rv
+            )
+
+    def _sorted_keys(self, key: tuple[str, str]) -> list[tuple[str, str]]:
+        """The stored keys of one resource, sorted once per resourceVersion (caller holds the lock)."""
+        cached = self._sorted.get(key)
+        if cached is None or cached[0] != self._rv:
+            cached = self._sorted[key] = (self._rv, sorted(self._objects[key]))
+        return cached[1]

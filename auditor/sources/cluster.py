@@ -11,7 +11,7 @@ reached at all becomes a ``ClusterError``. No ``kubernetes``/``urllib3`` excepti
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -101,18 +101,32 @@ def _discover_group(
 # -- lists ----------------------------------------------------------------------------------------
 
 
-def _list(http: _Http, res: Resource, *, page_size: int, accept: str = JSON) -> list[Body]:
-    """Every item of one resource, page by page; restarts when the continue token expires."""
+def _list(
+    http: _Http,
+    res: Resource,
+    *,
+    page_size: int,
+    accept: str = JSON,
+    keep: Callable[[Body], Body] | None = None,
+) -> list[Body]:
+    """Every item of one resource, page by page; restarts when the continue token expires.
+
+    Each page's items are reduced by ``keep`` (default: :func:`typed`) as the page arrives, so no
+    raw page outlives its own reduction (one page of raw JSON at a time, not the whole list).
+    """
     extra = {"action": "list-restart", "resource": str(res.kind), "cluster": http.cluster}
+    reduce = keep or (lambda item: typed(item, res))
     for restart in range(MAX_RESTARTS + 1):
         try:
-            return _list_pages(http, res, page_size=page_size, accept=accept)
+            return _list_pages(http, res, page_size=page_size, accept=accept, keep=reduce)
         except Expired:
             logger.info("continue token expired, restart %d", restart + 1, extra=extra)
     raise RequestFailed(f"410 Gone: continue token expired {MAX_RESTARTS + 1} times")
 
 
-def _list_pages(http: _Http, res: Resource, *, page_size: int, accept: str) -> list[Body]:
+def _list_pages(
+    http: _Http, res: Resource, *, page_size: int, accept: str, keep: Callable[[Body], Body]
+) -> list[Body]:
     items: list[Body] = []
     token: str | None = None
     while True:
@@ -128,7 +142,7 @@ def _list_pages(http: _Http, res: Resource, *, page_size: int, accept: str) -> l
         raw = page.get("items")
         if not isinstance(raw, list):
             raise RequestFailed("unexpected list response: no items")
-        items.extend(item for item in raw if isinstance(item, dict))
+        items.extend(keep(item) for item in raw if isinstance(item, dict))
         meta = page.get("metadata")
         next_token = (meta.get("continue") if isinstance(meta, dict) else None) or None
         if next_token is not None and next_token == token:
@@ -140,14 +154,12 @@ def _list_pages(http: _Http, res: Resource, *, page_size: int, accept: str) -> l
 
 def _read_kind(http: _Http, res: Resource, *, page_size: int) -> list[Body]:
     if res.kind == SECRET:
-        items = _list(http, res, page_size=page_size, accept=METADATA_LIST)
-        return [secret_metadata(item) for item in items]
+        return _list(http, res, page_size=page_size, accept=METADATA_LIST, keep=secret_metadata)
     if res.kind == POD:
-        items = _list(http, res, page_size=page_size, accept=METADATA_LIST)
-        return [pod_metadata(item) for item in items]
+        return _list(http, res, page_size=page_size, accept=METADATA_LIST, keep=pod_metadata)
     if res.kind in _WORKLOADS:
-        return [workload_template(item, res) for item in _list(http, res, page_size=page_size)]
-    return [typed(item, res) for item in _list(http, res, page_size=page_size)]
+        return _list(http, res, page_size=page_size, keep=lambda item: workload_template(item, res))
+    return _list(http, res, page_size=page_size)
 
 
 _CRD = Resource(
@@ -168,8 +180,7 @@ def _read_crds(http: _Http, *, groups: set[str], page_size: int) -> list[Body] |
         extra = {"action": "list", "resource": str(_CRD.kind), "cluster": http.cluster}
         logger.warning("cannot list CRDs: %s", e.describe(), extra=extra)
         return Skipped(subject=f"cluster {http.cluster}: CRD schemas", reason=e.reason)
-    crds = [typed(item, _CRD) for item in items]
-    return [c for c in crds if (c.get("spec") or {}).get("group") in groups]
+    return [c for c in items if (c.get("spec") or {}).get("group") in groups]
 
 
 def _read_marker(http: _Http, marker: MeshMarker) -> Body | None:
