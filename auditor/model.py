@@ -334,6 +334,12 @@ class ClusterState:
         result: T = self.derived[name]
         return result
 
+    def forget(self) -> None:
+        """Drop the memoised indexes. They refer back to this state, so a view that is done with
+        would otherwise wait for the cyclic collector (paused during an audit) to be freed: at
+        20,000 objects that was 890,000 objects and a 1.8 s collection after every audit."""
+        self.derived.clear()
+
     def sorted_keys(self) -> list[ResourceKey]:
         """The object keys in ResourceKey order (sorted by field tuple: the dataclass ordering
         compares field by field in Python and dominated sorting a large view)."""

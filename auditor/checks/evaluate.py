@@ -78,15 +78,20 @@ def evaluate_cluster(
         live.cluster, View.LIVE, live_objects, (), schemas, live.observed, views=views
     )
     git_view = overlay_state(live_view, View.GIT, desired, schemas, views=views)
-    findings_live += check_policies(live_view, policy)
-    findings_git = check_policies(git_view, policy)
-    findings_git += check_changes(live_view, git_view, policy)
+    try:
+        findings_live += check_policies(live_view, policy)
+        findings_git = check_policies(git_view, policy)
+        findings_git += check_changes(live_view, git_view, policy)
+        notes = policy_notes(live_view)
+    finally:
+        live_view.forget()
+        git_view.forget()
     return Evaluation(
         live=findings_live,
         git=findings_git,
         notes=[
             *builtin_schema_notes(schemas, live.cluster, (*live_objects, *desired)),
-            *policy_notes(live_view),
+            *notes,
         ],
     )
 

@@ -7,6 +7,7 @@ cluster as Git would make it. The last test runs the wiring in ``evaluate_cluste
 from __future__ import annotations
 
 import copy
+import gc
 from datetime import UTC, datetime
 from typing import Any
 
@@ -237,3 +238,35 @@ def test_evaluate_cluster_reports_a_narrowing_git_change_in_the_git_view() -> No
     broken = [f for f in result.git if f.check == "PDA-RG-009"]
     assert pairs(broken) == [("shop", "api"), ("web", "api")]
     assert {f.origin for f in broken} == {GIT_ORIGIN}
+
+
+def test_evaluate_cluster_leaves_no_view_for_the_cyclic_collector() -> None:
+    """The views' memoised indexes refer back to their state; evaluate_cluster drops them, so a
+    finished view is freed by reference counting (the collector is paused during an audit)."""
+    narrowed = grant(to_name="db")
+    desired = [KubeObject(key=key_of(narrowed), body=narrowed, origin=GIT_ORIGIN)]
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        evaluate_cluster(
+            live=LiveState(
+                cluster="prod",
+                objects=(*BASE, grant()),
+                crds=(),
+                observed=OBSERVED,
+                served=OBSERVED,
+            ),
+            desired=desired,
+            teams=TEAMS,
+            drift=DriftSettings(),
+            disabled=frozenset(),
+            now=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        gc.collect()
+        leaked = [o for o in gc.garbage if isinstance(o, ClusterState)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert leaked == []
