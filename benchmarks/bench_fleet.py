@@ -13,7 +13,9 @@ Every measurement runs in a fresh subprocess, so peak RSS (``ru_maxrss``) is tha
   re-audit); prints both wall times, peak RSS and the finding ids;
 - ``floor``: the bare parse of the same input: ``yaml.load_all`` with libyaml's ``CSafeLoader``
   (YAML), ``json.loads`` (JSON), every list page fetched and ``json.loads``-ed (cluster), plus the
-  ``CSafeLoader`` parse of the Git manifests, which every audit also reads.
+  ``CSafeLoader`` parse of the Git manifests, which every audit also reads. It is measured as a
+  user would run it (cyclic collector on: the ratio uses this one) and again with the collector
+  paused, as the audit runs; both ratios are printed.
 
 Prints per size and path: wall (cold, warm), floor, audit ÷ floor, peak RSS; then the linearity
 ratios (time and RSS of each size over the previous one) and whether every path found the same
@@ -23,6 +25,7 @@ finding ids. Timings on a shared machine are noisy: compare the ratios of one ru
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import itertools
 import json
@@ -188,18 +191,32 @@ def _cluster_floor(root: Path) -> float:
     return time.perf_counter() - start
 
 
-def child_floor(root: Path, mode: str) -> dict[str, Any]:
+def _parse_live(root: Path, mode: str) -> float:
     start = time.perf_counter()
     if mode == "yaml":
         list(yaml.load_all((root / "snapshot.yaml").read_bytes(), Loader=LOADER))
-        live = time.perf_counter() - start
     elif mode == "json":
         json.loads((root / "snapshot.json").read_bytes())
-        live = time.perf_counter() - start
     else:
-        live = _cluster_floor(root)
-    git = _git_floor(root)
-    return {"live": live, "git": git, "floor": live + git, "rss": _peak_mb()}
+        return _cluster_floor(root)
+    return time.perf_counter() - start
+
+
+def child_floor(root: Path, mode: str) -> dict[str, Any]:
+    """The bare parse as a user would run it (collector on), then again with the cyclic collector
+    paused, as the audit runs (``app.gc_paused``): both are printed, the ratio uses the first."""
+    live, git = _parse_live(root, mode), _git_floor(root)
+    gc.collect()
+    gc.disable()
+    live_paused, git_paused = _parse_live(root, mode), _git_floor(root)
+    gc.enable()
+    return {
+        "live": live,
+        "git": git,
+        "floor": live + git,
+        "paused": live_paused + git_paused,
+        "rss": _peak_mb(),
+    }
 
 
 def child_serve(root: Path) -> None:
@@ -275,10 +292,13 @@ def report(size: int, info: dict[str, Any], mode: str, m: dict[str, Any]) -> Non
         print(f"  {mode:8} ERROR {audit.get('error') or floor.get('error')}")
         return
     ratio, warm = audit["cold"] / floor["floor"], audit["warm"] / floor["floor"]
+    paused = audit["cold"] / floor["paused"]
     print(
         f"  {mode:8} audit {audit['cold']:7.2f} s (warm {audit['warm']:7.2f} s)  "
-        f"floor {floor['floor']:6.2f} s (live {floor['live']:.2f} + git {floor['git']:.2f})  "
-        f"ratio {ratio:5.2f} (warm {warm:5.2f})  peak RSS {audit['rss']:7.0f} MB "
+        f"floor {floor['floor']:6.2f} s (live {floor['live']:.2f} + git {floor['git']:.2f}; "
+        f"collector paused {floor['paused']:.2f})  "
+        f"ratio {ratio:5.2f} (warm {warm:5.2f}; to the paused floor {paused:5.2f})  "
+        f"peak RSS {audit['rss']:7.0f} MB "
         f"(floor {floor['rss']:.0f} MB)  {audit['findings']} findings {audit['digest']} "
         f"{audit['status']}"
     )
