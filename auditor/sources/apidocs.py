@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+from auditor.kinds import POD, WORKLOAD_KINDS
 from auditor.model import Body, GroupKind
 
 JSON = "application/json"
@@ -134,6 +135,7 @@ def secret_metadata(item: Body) -> Body:
 
 
 POD_METADATA_FIELDS = ("name", "namespace", "uid", "labels", "annotations", "ownerReferences")
+_WORKLOADS = frozenset(WORKLOAD_KINDS)
 
 
 def pod_metadata(item: Body) -> Body:
@@ -148,9 +150,24 @@ def workload_template(item: Body, res: Resource) -> Body:
     """A workload reduced to what the mesh checks read: its metadata, selector and its pod
     template's labels, annotations and service account — never containers, whose env may hold
     credentials."""
+    return _workload(item, res.api_version, res.kind.kind)
+
+
+def reduced_input(body: Body, gk: GroupKind) -> Body:
+    """A snapshot's Pod or workload reduced as the cluster path reduces it as it lists them
+    (:func:`pod_metadata`, :func:`workload_template`); any other body unchanged. Snapshots are
+    usually ``kubectl get`` dumps of whole Pods, specs and env included."""
+    if gk == POD:
+        return pod_metadata(body)
+    if gk in _WORKLOADS:
+        return _workload(body, str(body.get("apiVersion", "")), gk.kind)
+    return body
+
+
+def _workload(item: Body, api_version: str, kind: str) -> Body:
     meta = _dict(item.get("metadata"))
     spec = _dict(item.get("spec"))
-    if res.kind.kind == "CronJob":
+    if kind == "CronJob":
         job_spec = _dict(_dict(spec.get("jobTemplate")).get("spec"))
         reduced: dict[str, Any] = {"jobTemplate": {"spec": {"template": _template(job_spec)}}}
     else:
@@ -158,7 +175,7 @@ def workload_template(item: Body, res: Resource) -> Body:
     if "selector" in spec:
         reduced["selector"] = spec["selector"]
     kept = {k: meta[k] for k in POD_METADATA_FIELDS if k in meta}
-    return {"apiVersion": res.api_version, "kind": res.kind.kind, "metadata": kept, "spec": reduced}
+    return {"apiVersion": api_version, "kind": kind, "metadata": kept, "spec": reduced}
 
 
 def _dict(value: object) -> dict[str, Any]:

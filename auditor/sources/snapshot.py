@@ -5,7 +5,8 @@ these. CustomResourceDefinitions go to ``crds`` only (they are schemas, not audi
 What the snapshot *observed* (DESIGN §3): the built-in kinds, every kind whose CRD it contains, and
 every kind it holds an object of; it *serves* the same kinds. Scopes come from the CRDs, from the
 built-in table, and otherwise from the objects themselves (a kind with a namespaced object is
-namespaced). Secret values are dropped as the file is loaded. Any unreadable or invalid content is a
+namespaced). Secret values are dropped as the file is loaded; Pods and workloads are reduced to what
+the mesh checks read, as the cluster path lists them (``apidocs.reduced_input``). Any unreadable or invalid content is a
 ``SnapshotError``: a partial snapshot would make absent objects look deleted. Invalid includes a
 document (or List item) that is not a mapping, lacks ``apiVersion``/``kind``, or whose
 ``metadata.name`` (or namespace) is not a string (:func:`check_documents`); such a document is
@@ -22,6 +23,7 @@ from auditor import kinds
 from auditor.defaults import MAX_SNAPSHOT_BYTES, MAX_YAML_NODES, SNAPSHOT_BYTES_KEY
 from auditor.errors import SnapshotError
 from auditor.model import Body, GroupKind, LiveState, ResourceKey
+from auditor.sources.apidocs import reduced_input
 from auditor.sources.manifests import crd_scopes, group_kind
 from auditor.sources.snapshotcheck import check_documents
 from auditor.sources.yamlload import load_documents
@@ -114,7 +116,7 @@ def _sort_out(bodies: Iterable[Body]) -> tuple[list[Body], list[Body], dict[Grou
         if key in seen:
             logger.debug("duplicate %s in the snapshot; the first is kept", key)
             continue
-        seen[key] = body
+        seen[key] = reduced_input(body, gk)
         if not namespaced.get(gk):
             namespaced[gk] = bool(namespace)
     return crds, list(seen.values()), namespaced

@@ -205,3 +205,39 @@ def test_typed_list_items_without_type_are_objects(tmp_path: Path) -> None:
     )
     state = load_snapshot(write(tmp_path, text), cluster="lab")
     assert [o["metadata"]["name"] for o in state.objects] == ["r"]
+
+
+def test_pods_and_workloads_are_reduced_as_the_cluster_path_lists_them(tmp_path: Path) -> None:
+    env = [{"name": "TOKEN", "value": "s3cret-value"}]
+    container = {"name": "app", "image": "app:1", "env": env}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "a", "labels": {"app": "x"}, "uid": "u1"},
+        "spec": {"serviceAccountName": "sa", "containers": [container]},
+        "status": {"phase": "Running"},
+    }
+    template = {
+        "metadata": {"labels": {"app": "x"}},
+        "spec": {"serviceAccountName": "sa", "containers": [container]},
+    }
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d", "namespace": "a"},
+        "spec": {"selector": {"matchLabels": {"app": "x"}}, "template": template},
+    }
+    path = tmp_path / "live.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [pod, deployment]}))
+    live = load_snapshot(path, cluster="c")
+    by_kind = {body["kind"]: body for body in live.objects}
+    assert by_kind["Pod"] == {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "a", "labels": {"app": "x"}, "uid": "u1"},
+    }
+    assert by_kind["Deployment"]["spec"] == {
+        "template": {"metadata": {"labels": {"app": "x"}}, "spec": {"serviceAccountName": "sa"}},
+        "selector": {"matchLabels": {"app": "x"}},
+    }
+    assert "s3cret-value" not in json.dumps(live.objects)
