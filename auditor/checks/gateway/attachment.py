@@ -13,7 +13,7 @@ from auditor.catalog import RT_002, RT_003, RT_004, RT_005, RT_006, RT_008, RT_0
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import REASONS, Evaluation, Outcome, allowed_listeners_from
 from auditor.checks.gateway.index import Listener
-from auditor.checks.gateway.listeners import describe_kinds, describe_namespaces, route_hostnames
+from auditor.checks.gateway.listeners import describe_kinds, describe_namespaces, hostnames_of
 from auditor.checks.gateway.refs import is_mesh_parent
 from auditor.model import Finding
 
@@ -100,7 +100,7 @@ def _why(ev: Evaluation) -> str:
             )
             return f"refused with NotAllowedByListeners because no candidate listener accepts {ev.referrer.key.kind}: {kinds}."
         case Outcome.NO_MATCHING_HOSTNAME:
-            hosts = ", ".join(route_hostnames(ev.referrer.body)) or "*"
+            hosts = ", ".join(hostnames_of(ev.referrer)) or "*"
             listeners = ", ".join(f"{lst.name} ({lst.hostname or '*'})" for lst in ev.listeners)
             return (
                 f"refused with NoMatchingListenerHostname: route hostnames [{hosts}] intersect "

@@ -29,7 +29,7 @@ from auditor.catalog import HN_006, HN_007
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import Evaluation, created
 from auditor.checks.gateway.index import Listener, Parent
-from auditor.checks.gateway.listeners import intersects, route_hostnames
+from auditor.checks.gateway.listeners import hostnames_of, intersects
 from auditor.checks.gateway.tenancy import listener_ref
 from auditor.checks.gateway.topology import Topology
 from auditor.model import Finding, KubeObject, ResourceKey
@@ -168,8 +168,4 @@ def _collect(
 
 
 def _hosts_intersect(a: KubeObject, b: KubeObject) -> bool:
-    return any(
-        intersects(x, y)
-        for x in route_hostnames(a.body) or ["*"]
-        for y in route_hostnames(b.body) or ["*"]
-    )
+    return any(intersects(x, y) for x in hostnames_of(a) or ["*"] for y in hostnames_of(b) or ["*"])

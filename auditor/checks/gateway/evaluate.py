@@ -32,9 +32,9 @@ from auditor.checks.gateway.listeners import (
     HOSTNAME_KINDS,
     candidates,
     hostname_match,
+    hostnames_of,
     kind_allowed,
     namespace_allowed,
-    route_hostnames,
     selector_keys,
 )
 from auditor.checks.gateway.refs import (
@@ -154,7 +154,7 @@ def evaluate_route(
         outcome = Outcome.NOT_ALLOWED_NAMESPACE if by_kind else Outcome.NOT_ALLOWED_KIND
         return _refused(route, pref, parent, outcome, tuple(by_kind or found))
     if route.key.kind in HOSTNAME_KINDS:
-        hostnames = route_hostnames(route.body)
+        hostnames = hostnames_of(route)
         matching = tuple(lst for lst in allowed if hostname_match(lst, hostnames))
         if not matching:
             if unknown:

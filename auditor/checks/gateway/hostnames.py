@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from auditor.catalog import HN_001, HN_002, HN_003, HN_004, HN_005
@@ -28,9 +28,9 @@ from auditor.checks.gateway.index import Listener
 from auditor.checks.gateway.listeners import (
     HOSTNAME_KINDS,
     contained,
+    hostnames_of,
     intersects,
     namespace_allowed,
-    route_hostnames,
 )
 from auditor.checks.gateway.topology import Topology
 from auditor.model import Finding, KubeObject, Ref, ResourceKey
@@ -51,8 +51,8 @@ def hostname_findings(
 
 
 def _delegation(ctx: Context) -> Iterator[Finding | None]:
-    subjects: list[tuple[KubeObject, list[str]]] = [
-        (r, route_hostnames(r.body)) for r in ctx.index.routes if r.key.kind in HOSTNAME_KINDS
+    subjects: list[tuple[KubeObject, Sequence[str]]] = [
+        (r, hostnames_of(r)) for r in ctx.index.routes if r.key.kind in HOSTNAME_KINDS
     ]
     subjects += [
         (ls.obj, [lst.hostname for lst in ls.listeners if lst.hostname])
@@ -75,7 +75,7 @@ def _delegation(ctx: Context) -> Iterator[Finding | None]:
 def _wildcards(ctx: Context) -> Iterator[Finding | None]:
     for route in ctx.index.routes:
         team = ctx.team_of_key(route.key)
-        wild = [h for h in route_hostnames(route.body) if h.startswith("*")]
+        wild = [h for h in hostnames_of(route) if h.startswith("*")]
         if team is not None and wild:
             yield ctx.finding(
                 HN_005,
@@ -88,7 +88,7 @@ def _wildcards(ctx: Context) -> Iterator[Finding | None]:
 def _hostless(ctx: Context, evaluations: list[Evaluation]) -> Iterator[Finding | None]:
     for ev in evaluations:
         route = ev.referrer
-        if not ev.accepted or route.key.kind not in HOSTNAME_KINDS or route_hostnames(route.body):
+        if not ev.accepted or route.key.kind not in HOSTNAME_KINDS or hostnames_of(route):
             continue
         team = ctx.team_of_key(route.key)
         if team is None:
@@ -136,7 +136,7 @@ def _collisions(ctx: Context, topo: Topology) -> Iterator[Finding | None]:
     for gateway, evs in topo.attached.items():
         for ev in evs:
             route = ev.referrer
-            for host in route_hostnames(route.body):
+            for host in hostnames_of(route):
                 slot = (gateway, _family(route.key.kind), host)
                 claims.setdefault(slot, {})[route.key] = route
     losers: dict[tuple[ResourceKey, ResourceKey], tuple[KubeObject, KubeObject, list[str]]] = {}
@@ -192,7 +192,7 @@ def _effective_hosts(ev: Evaluation) -> set[tuple[int | None, str]]:
     """(listener port, intersected hostname) pairs the route serves on its attached listeners."""
     out: set[tuple[int | None, str]] = set()
     for listener in ev.listeners:
-        for host in route_hostnames(ev.referrer.body) or ["*"]:
+        for host in hostnames_of(ev.referrer) or ["*"]:
             if intersects(listener.hostname, host):
                 out.add((listener.port, _narrower(listener.hostname or "*", host)))
     return out
@@ -206,8 +206,16 @@ def _narrower(a: str, b: str) -> str:
     return a if len(a) >= len(b) else b
 
 
-def _match_keys(route: KubeObject) -> set[str]:
-    """Canonical match keys of a route's rules (HTTPRoute defaults: PathPrefix ``/``)."""
+def _match_keys(route: KubeObject) -> frozenset[str]:
+    """Canonical match keys of a route's rules (HTTPRoute defaults: PathPrefix ``/``), computed
+    once per object (a route attached to several Gateways asks once per Gateway)."""
+    found: frozenset[str] | None = route.derived.get("match-keys")
+    if found is None:
+        found = route.derived["match-keys"] = frozenset(_compute_match_keys(route))
+    return found
+
+
+def _compute_match_keys(route: KubeObject) -> set[str]:
     http = route.key.kind == "HTTPRoute"
     rules = as_list(as_map(route.body.get("spec")).get("rules"))
     if http and not rules:

@@ -15,14 +15,14 @@ domain-prefixed is ``UnsupportedProtocol`` (conformance GatewayInvalidListenersU
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from auditor.checks.common.fields import as_list, as_map, as_str
 from auditor.checks.common.selectors import selector_matches
 from auditor.checks.gateway.index import METADATA_NAME, Listener
 from auditor.kinds import GATEWAY_GROUP
-from auditor.model import GroupKind
+from auditor.model import GroupKind, KubeObject
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +136,16 @@ def route_hostnames(body: Mapping[str, Any]) -> list[str]:
     return [h.lower() for h in as_list(spec.get("hostnames")) if isinstance(h, str)]
 
 
-def hostname_match(listener: Listener, hostnames: list[str]) -> bool:
+def hostnames_of(route: KubeObject) -> tuple[str, ...]:
+    """:func:`route_hostnames` of a route object, parsed once per object (attachment, the
+    hostname checks and the conflict checks all ask, per attached listener)."""
+    found: tuple[str, ...] | None = route.derived.get("hostnames")
+    if found is None:
+        found = route.derived["hostnames"] = tuple(route_hostnames(route.body))
+    return found
+
+
+def hostname_match(listener: Listener, hostnames: Sequence[str]) -> bool:
     """Any route hostname (or ``*`` when none) intersects the listener's."""
     return any(intersects(listener.hostname, h) for h in hostnames or ["*"])
 
