@@ -114,16 +114,37 @@ def _canon_string(value: str, node: SchemaNode | None) -> Any:
 def strictly_equal(a: Any, b: Any) -> bool:
     """``a == b`` without Python's ``1 == True == 1.0`` conflation: JSON types must match too.
 
-    The C-speed ``==`` decides first; only equal containers are confirmed by their canonical
-    JSON text (still C speed), so the fast path stays fast.
+    The C-speed ``==`` decides first; only equal values are then walked for their types (a
+    third of the cost of comparing their canonical JSON texts, which it replaced).
     """
-    if a != b:
+    return a == b and _same_types(a, b)
+
+
+_CONTAINERS = (dict, list)
+
+
+def _same_types(a: Any, b: Any) -> bool:
+    """Whether two values already known equal (``a == b``) also have the same JSON types
+    throughout. Equal dicts hold the same keys, so ``b[k]`` is ``a[k]``'s counterpart."""
+    kind = type(a)
+    if kind is not type(b):
         return False
-    if isinstance(a, dict | list):
-        return json.dumps(a, sort_keys=True, default=repr) == json.dumps(
-            b, sort_keys=True, default=repr
-        )
-    return type(a) is type(b)
+    if kind is dict:
+        if not all(type(k) is str for k in a):  # 1 and True are one key: compare the texts
+            return json.dumps(a, sort_keys=True, default=repr) == json.dumps(
+                b, sort_keys=True, default=repr
+            )
+        pairs: Any = ((v, b[k]) for k, v in a.items())
+    elif kind is list:
+        pairs = zip(a, b, strict=True)
+    else:
+        return True
+    for v, w in pairs:
+        if type(v) is not type(w):
+            return False
+        if isinstance(v, _CONTAINERS) and not _same_types(v, w):
+            return False
+    return True
 
 
 def canon(value: Any, node: SchemaNode | None = None) -> Any:

@@ -226,3 +226,23 @@ def test_strictly_equal_does_not_conflate_bool_int_and_float() -> None:
     assert not strictly_equal(1, True)
     assert not strictly_equal({"a": 1}, {"a": 2})
     assert strictly_equal("s", "s")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "equal"),
+    [
+        ({"a": {"b": [1, {"c": True}]}}, {"a": {"b": [1, {"c": True}]}}, True),
+        ({"a": {"b": [1, {"c": True}]}}, {"a": {"b": [1, {"c": 1}]}}, False),
+        ({"a": [{"b": 2}]}, {"a": [{"b": 2.0}]}, False),
+        ({"b": 1, "a": [True]}, {"a": [True], "b": 1}, True),  # key order does not matter
+        ({1: "x"}, {True: "x"}, False),  # equal non-string keys of different types
+        ({1: "x"}, {1: "x"}, True),
+        ([[0]], [[False]], False),
+        ("1", 1, False),
+        (None, None, True),
+    ],
+)
+def test_strictly_equal_checks_types_at_every_depth(a: object, b: object, equal: bool) -> None:
+    from auditor.normalize import strictly_equal
+
+    assert strictly_equal(a, b) is equal

@@ -160,7 +160,7 @@ def _collisions(ctx: Context, topo: Topology) -> Iterator[Finding | None]:
 
 
 def _shadowed(ctx: Context, topo: Topology) -> Iterator[Finding | None]:
-    claims: dict[tuple[ResourceKey, int | None, str, str], dict[ResourceKey, KubeObject]] = {}
+    claims: dict[tuple[ResourceKey, int | None, str, MatchKey], dict[ResourceKey, KubeObject]] = {}
     for gateway, evs in topo.attached.items():
         for ev in evs:
             route = ev.referrer
@@ -206,45 +206,65 @@ def _narrower(a: str, b: str) -> str:
     return a if len(a) >= len(b) else b
 
 
-def _match_keys(route: KubeObject) -> frozenset[str]:
+MatchKey = tuple[Any, ...]
+"""A rule match in canonical form (defaults applied, headers and query params sorted): two
+rules with equal keys match the same requests."""
+
+
+def _match_keys(route: KubeObject) -> frozenset[MatchKey]:
     """Canonical match keys of a route's rules (HTTPRoute defaults: PathPrefix ``/``), computed
     once per object (a route attached to several Gateways asks once per Gateway)."""
-    found: frozenset[str] | None = route.derived.get("match-keys")
+    found: frozenset[MatchKey] | None = route.derived.get("match-keys")
     if found is None:
         found = route.derived["match-keys"] = frozenset(_compute_match_keys(route))
     return found
 
 
-def _compute_match_keys(route: KubeObject) -> set[str]:
+def _compute_match_keys(route: KubeObject) -> set[MatchKey]:
     http = route.key.kind == "HTTPRoute"
     rules = as_list(as_map(route.body.get("spec")).get("rules"))
     if http and not rules:
         rules = [{}]
-    keys: set[str] = set()
+    keys: set[MatchKey] = set()
     for rule in map(as_map, rules):
         matches = as_list(rule.get("matches")) or [{}]
         keys.update(_canonical(as_map(m), http=http) for m in matches)
     return keys
 
 
-def _canonical(match: Mapping[str, Any], *, http: bool) -> str:
-    out: dict[str, Any] = {}
+def _canonical(match: Mapping[str, Any], *, http: bool) -> MatchKey:
+    """A tuple, not a JSON text (half the cost); any value that is not a string or null (a
+    malformed manifest) is compared by its JSON text, tagged: ``1``, ``true`` and ``"1"`` stay
+    different."""
+    headers = tuple(sorted(_pairs(match.get("headers"), fold=True)))
     if http:
         path = as_map(match.get("path"))
-        out["path"] = [path.get("type") or "PathPrefix", path.get("value") or "/"]
-        out["method"] = match.get("method")
-        out["query"] = sorted(_pairs(match.get("queryParams"), fold=False))
-    else:
-        method = as_map(match.get("method"))
-        out["method"] = [method.get("type") or "Exact", method.get("service"), method.get("method")]
-    out["headers"] = sorted(_pairs(match.get("headers"), fold=True))
-    return json.dumps(out, sort_keys=True, default=str)
+        return (
+            _scalar(path.get("type") or "PathPrefix"),
+            _scalar(path.get("value") or "/"),
+            _scalar(match.get("method")),
+            tuple(sorted(_pairs(match.get("queryParams"), fold=False))),
+            headers,
+        )
+    method = as_map(match.get("method"))
+    return (
+        _scalar(method.get("type") or "Exact"),
+        _scalar(method.get("service")),
+        _scalar(method.get("method")),
+        headers,
+    )
 
 
-def _pairs(items: object, *, fold: bool) -> list[list[str]]:
+def _scalar(value: object) -> str | tuple[str, str] | None:
+    if value is None or isinstance(value, str):
+        return value
+    return ("json", json.dumps(value, sort_keys=True, default=str))
+
+
+def _pairs(items: object, *, fold: bool) -> list[tuple[str, str, str]]:
     """(type, name, value) triples; header names fold case, query param names are exact."""
     return [
-        [str(m.get("type") or "Exact"), _name(m.get("name"), fold=fold), str(m.get("value"))]
+        (str(m.get("type") or "Exact"), _name(m.get("name"), fold=fold), str(m.get("value")))
         for m in map(as_map, as_list(items))
     ]
 

@@ -24,13 +24,13 @@ from auditor.checks.common.fields import as_int, as_list, as_map, as_str, path
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import REASONS, Evaluation, Outcome
 from auditor.checks.gateway.index import GATEWAYCLASS, LISTENERSET_KINDS, Parent
-from auditor.checks.gateway.refs import parse_parent_ref
 from auditor.checks.gateway.status_util import (
     condition,
     conditions,
     has_status,
     parent_statuses,
     reason_of,
+    status_entries,
 )
 from auditor.checks.gateway.tenancy import listener_ref
 from auditor.model import Finding, KubeObject, Ref, View
@@ -112,8 +112,7 @@ def _parent_negative(ctx: Context, parent: Parent) -> Iterator[Finding | None]:
 
 def _route_negative(ctx: Context, route: KubeObject) -> Iterator[Finding | None]:
     seen: dict[Ref, list[str]] = {}
-    for entry in map(as_map, as_list(path(route.body, "status", "parents"))):
-        pref = parse_parent_ref(entry.get("parentRef"), index=0, namespace=route.key.namespace)
+    for pref, entry in status_entries(route):
         bad = _negatives(entry)
         if bad:
             controller = as_str(entry.get("controllerName")) or "unknown controller"

@@ -51,12 +51,19 @@ def statuses_of(route: KubeObject, wanted: ParentRef) -> Iterator[Mapping[str, A
             yield entry
 
 
-def status_entries(route: KubeObject) -> Iterator[tuple[ParentRef, Mapping[str, Any]]]:
-    """Every ``status.parents`` entry of ``route`` with its parentRef defaulted."""
-    namespace = route.key.namespace
-    for raw in as_list(path(route.body, "status", "parents")):
-        entry = as_map(raw)
-        yield parse_parent_ref(entry.get("parentRef"), index=0, namespace=namespace), entry
+def status_entries(route: KubeObject) -> tuple[tuple[ParentRef, Mapping[str, Any]], ...]:
+    """Every ``status.parents`` entry of ``route`` with its parentRef defaulted (parsed once per
+    object: each parentRef's status checks ask)."""
+    found: tuple[tuple[ParentRef, Mapping[str, Any]], ...] | None = route.derived.get(
+        "status-entries"
+    )
+    if found is None:
+        namespace = route.key.namespace
+        found = route.derived["status-entries"] = tuple(
+            (parse_parent_ref(entry.get("parentRef"), index=0, namespace=namespace), entry)
+            for entry in map(as_map, as_list(path(route.body, "status", "parents")))
+        )
+    return found
 
 
 def reported_accepted(ev: Evaluation) -> bool | None:
