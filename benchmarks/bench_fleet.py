@@ -33,6 +33,7 @@ import itertools
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -134,8 +135,6 @@ def _peak_mb() -> float:
 
 
 def child_audit(root: Path, mode: str) -> dict[str, Any]:
-    import shutil
-
     from auditor.app import AuditRequest, run_audit
     from auditor.config import load
 
@@ -362,7 +361,8 @@ def main() -> None:
         base = args.keep or Path(tmp)
         for size in sizes:
             root = base / f"fleet-{size}"
-            root.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(root, ignore_errors=True)  # a kept fleet from an earlier run
+            root.mkdir(parents=True)
             info = write_fleet(size, root)
             print(
                 f"{info['objects']} live objects, {info['git_objects']} in Git; "

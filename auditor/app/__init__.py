@@ -86,15 +86,18 @@ def run_audit(
     teams = [t for t in settings.teams if request.teams is None or t.name in request.teams]
     git = GitReader(settings)
     out = _Collected()
-    for cluster in settings.clusters:
-        if request.clusters is None or cluster.name in request.clusters:
-            logger.info(
-                "auditing cluster %s",
-                cluster.name,
-                extra={"action": "audit-cluster", "cluster": cluster.name, "run_id": run_id},
-            )
-            with gc_paused():
-                _audit_cluster(settings, cluster, teams, git, request, started, out)
+    try:
+        for cluster in settings.clusters:
+            if request.clusters is None or cluster.name in request.clusters:
+                logger.info(
+                    "auditing cluster %s",
+                    cluster.name,
+                    extra={"action": "audit-cluster", "cluster": cluster.name, "run_id": run_id},
+                )
+                with gc_paused():
+                    _audit_cluster(settings, cluster, teams, git, request, started, out)
+    finally:
+        git.close()
     findings = apply_config(
         dedupe(cap_values(out.findings)),
         disabled=settings.disabled_checks,

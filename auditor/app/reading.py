@@ -74,6 +74,11 @@ class GitReader:
             raise result
         return result
 
+    def close(self) -> None:
+        """End the audit's reads (each repository's open cache and its ``cat-file`` process)."""
+        for source in self._sources.values():
+            source.close()
+
     def read_team(
         self, team: TeamSettings, cluster: str, *, cluster_scoped: Collection[GroupKind]
     ) -> TeamRead:
