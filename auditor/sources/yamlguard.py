@@ -61,18 +61,18 @@ _CONTAINERS = (dict, list)
 
 
 def too_deep(data: Any) -> bool:
-    """True when maps and lists nest deeper than MAX_DEPTH (iterative, linear).
+    """True when maps and lists nest deeper than MAX_DEPTH (linear, stops at the first).
 
     For data whose depth the loader could not count while constructing it (JSON, aliased YAML).
-    ``isinstance`` with a tuple, not the ``dict | list`` union: 0.26 s instead of 0.36 s over the
-    20,000-object snapshot, whose parse takes 0.35 s."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        children = value.values() if isinstance(value, dict) else value
-        for child in children:
-            if isinstance(child, _CONTAINERS):
-                if depth >= MAX_DEPTH:
-                    return True
-                stack.append((child, depth + 1))
-    return False
+    Recursive, at most MAX_DEPTH frames: a call per container costs half of the explicit stack
+    of (value, depth) pairs it replaced (0.10–0.15 s instead of 0.20–0.29 s over the
+    20,000-object snapshot, whose parse takes 0.8 s)."""
+    return isinstance(data, _CONTAINERS) and not _within(data, MAX_DEPTH - 1)
+
+
+def _within(value: dict[str, Any] | list[Any], budget: int) -> bool:
+    """Whether the containers below ``value`` nest at most ``budget`` levels deep."""
+    for child in value.values() if isinstance(value, dict) else value:
+        if isinstance(child, _CONTAINERS) and (budget == 0 or not _within(child, budget - 1)):
+            return False
+    return True

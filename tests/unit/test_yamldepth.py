@@ -117,3 +117,10 @@ def test_a_value_that_does_not_fit_its_tag_without_a_repeated_key() -> None:
     assert [p.message for p in problems] == [
         "m.yaml:1: invalid YAML: a value does not fit its tag (ValueError)"
     ]
+
+
+def test_the_walk_finds_a_deep_branch_after_shallow_siblings() -> None:
+    deep = yaml.load(_nested(MAX_DEPTH), Loader=Loader)  # in the list: MAX_DEPTH + 1 levels
+    assert too_deep([{"a": [1, {"b": 2}]}] * 50 + [{"x": "y"}, deep])
+    assert not too_deep([{"a": [1, {"b": 2}]}] * 50 + [deep["a"]])  # MAX_DEPTH levels
+    assert not too_deep("scalar") and not too_deep(None) and not too_deep({})
