@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Iterator
-from typing import Any, cast
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -46,7 +46,6 @@ class Loader(_SafeLoader):
 
     aliased = False
     depth = 0
-    _scalar_constructors: dict[str, Callable[[ScalarNode], Any]] | None = None
 
     def __init__(self, stream: str | bytes) -> None:
         super().__init__(stream)
@@ -78,14 +77,9 @@ class Loader(_SafeLoader):
         generator per node). Anything else, and any error, is PyYAML's construction below,
         which gives the same data for the common document (a test holds them equal) and the
         exact error or alias handling for the rest."""
-        scalars = self._scalar_constructors
-        if scalars is None:
-            scalars = self._scalar_constructors = {
-                tag: self.yaml_constructors[tag].__get__(self) for tag in _SCALAR_TAGS
-            }
         deepest = [0]
         try:
-            data = _build(node, 1, set(), scalars, deepest)
+            data = _build(node, 1, set(), self, deepest)
         except Exception:  # any surprise: PyYAML's construction decides
             pass
         else:
@@ -156,7 +150,7 @@ def _build(
     node: Node,
     level: int,
     seen: set[int],
-    scalars: dict[str, Callable[[ScalarNode], Any]],
+    loader: Loader,
     deepest: list[int],
 ) -> Any:
     """The data of ``node``, a map or list at nesting ``level`` (1 for the document's own),
@@ -167,9 +161,8 @@ def _build(
         tag = node.tag
         if tag == _STR_TAG:
             return node.value
-        return scalars[tag](
-            cast(ScalarNode, node)
-        )  # KeyError for another tag: PyYAML's construction
+        # A KeyError for any other tag: PyYAML's construction decides.
+        return _SCALAR_CONSTRUCTORS[tag](loader, node)
     if level > MAX_DEPTH or id(node) in seen:
         raise _Unusual
     seen.add(id(node))
@@ -182,12 +175,12 @@ def _build(
         for key, value in pairs:
             if key.__class__ is not ScalarNode or key.tag != _STR_TAG:
                 raise _Unusual
-            mapping[key.value] = _build(value, below, seen, scalars, deepest)
+            mapping[key.value] = _build(value, below, seen, loader, deepest)
         if len(mapping) != len(pairs):
             raise _Unusual
         return mapping
     if cls is SequenceNode and node.tag == _SEQ_TAG:
-        return [_build(item, below, seen, scalars, deepest) for item in node.value]
+        return [_build(item, below, seen, loader, deepest) for item in node.value]
     raise _Unusual
 
 
@@ -260,3 +253,11 @@ def _key_text(key: object) -> str:
     if key is None:
         return "null"
     return str(key)
+
+
+_SCALAR_CONSTRUCTORS: dict[str, Callable[[Loader, Node], Any]] = {
+    tag: Loader.yaml_constructors[tag] for tag in _SCALAR_TAGS
+}
+"""The loader's constructors of the scalar tags the direct walk builds, taken once (functions,
+not bound methods: a loader holding its own bound methods is a cycle, which the audit's paused
+collector would not free, and with it the file's text)."""

@@ -5,6 +5,7 @@ construction, which decides errors, aliases, merge keys and tags."""
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -150,3 +151,25 @@ def test_documents_of_a_generated_fleet_are_built_like_pyyaml() -> None:
         for i in range(20)
     ]
     _assert_same(yaml.safe_dump_all(objects) + "---\n" + json.dumps(objects[0]) + "\n")
+
+
+def test_loading_leaves_no_loader_for_the_cyclic_collector() -> None:
+    """The audit pauses the collector: a loader caught in a cycle (say, holding its own bound
+    methods) would keep every file's text and parser until the audit ends."""
+    from auditor.sources.yamlload import load_documents
+
+    text = SCALARS + "---\n" + "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for _ in range(3):
+            load_documents(text, path="m.yaml")
+            load_documents("base: &b {x: 1}\nuse: *b\n", path="a.yaml")  # PyYAML's construction
+        gc.collect()
+        leaked = [o for o in gc.garbage if isinstance(o, Loader)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert leaked == []
