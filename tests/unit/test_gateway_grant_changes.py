@@ -7,7 +7,6 @@ cluster as Git would make it. The last test runs the wiring in ``evaluate_cluste
 from __future__ import annotations
 
 import copy
-import gc
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +28,7 @@ from auditor.model import (
     View,
     key_of,
 )
+from tests.collector import cyclic_garbage
 
 GW = "gateway.networking.k8s.io"
 GRANT_KIND = GroupKind(GW, "ReferenceGrant")
@@ -245,28 +245,23 @@ def test_evaluate_cluster_leaves_no_view_for_the_cyclic_collector() -> None:
     finished view is freed by reference counting (the collector is paused during an audit)."""
     narrowed = grant(to_name="db")
     desired = [KubeObject(key=key_of(narrowed), body=narrowed, origin=GIT_ORIGIN)]
-    gc.collect()
-    gc.disable()
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    try:
-        evaluate_cluster(
-            live=LiveState(
-                cluster="prod",
-                objects=(*BASE, grant()),
-                crds=(),
-                observed=OBSERVED,
-                served=OBSERVED,
+    assert (
+        cyclic_garbage(
+            lambda: evaluate_cluster(
+                live=LiveState(
+                    cluster="prod",
+                    objects=(*BASE, grant()),
+                    crds=(),
+                    observed=OBSERVED,
+                    served=OBSERVED,
+                ),
+                desired=desired,
+                teams=TEAMS,
+                drift=DriftSettings(),
+                disabled=frozenset(),
+                now=datetime(2026, 1, 1, tzinfo=UTC),
             ),
-            desired=desired,
-            teams=TEAMS,
-            drift=DriftSettings(),
-            disabled=frozenset(),
-            now=datetime(2026, 1, 1, tzinfo=UTC),
+            ClusterState,
         )
-        gc.collect()
-        leaked = [o for o in gc.garbage if isinstance(o, ClusterState)]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
-    assert leaked == []
+        == []
+    )

@@ -5,7 +5,6 @@ construction, which decides errors, aliases, merge keys and tags."""
 
 from __future__ import annotations
 
-import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import yaml
 
 from auditor.sources.yamldialect import Loader
 from auditor.sources.yamlguard import MAX_DEPTH
+from tests.collector import cyclic_garbage
 
 CRDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "crds" / "gateway-api" / "v1.6.1"
 
@@ -159,17 +159,10 @@ def test_loading_leaves_no_loader_for_the_cyclic_collector() -> None:
     from auditor.sources.yamlload import load_documents
 
     text = SCALARS + "---\n" + "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
-    gc.collect()
-    gc.disable()
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    try:
+
+    def load() -> None:
         for _ in range(3):
             load_documents(text, path="m.yaml")
             load_documents("base: &b {x: 1}\nuse: *b\n", path="a.yaml")  # PyYAML's construction
-        gc.collect()
-        leaked = [o for o in gc.garbage if isinstance(o, Loader)]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
-    assert leaked == []
+
+    assert cyclic_garbage(load, Loader) == []
