@@ -55,12 +55,18 @@ class Loader(_SafeLoader):
         """The tag of a plain scalar depends on its text only: resolved once per text in this
         loader's stream (keys and most values repeat from object to object). The memo lives
         as long as the loader, so no scalar, a Secret's value say, is kept beyond the file."""
-        if kind is ScalarNode and implicit[0] and value is not None:
-            tag: str | None = self._plain_tags.get(value)
-            if tag is None:
-                tag = self._plain_tags[value] = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-            return tag
-        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call,no-any-return]
+        if kind is ScalarNode:
+            if implicit[0] and value is not None:
+                tag: str | None = self._plain_tags.get(value)
+                if tag is None:
+                    tag = self._plain_tags[value] = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                return tag
+            return _STR_TAG  # quoted or block: what PyYAML's resolve returns without path resolvers
+        if kind is MappingNode:
+            return _MAP_TAG
+        if kind is SequenceNode:
+            return _SEQ_TAG
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call,no-any-return]  # pragma: no cover
 
     # libyaml's composer calls these two for every node; without path resolvers (we add none)
     # PyYAML's versions return at once, so C built-ins that ignore their arguments do the same

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.resolver import BaseResolver
 
 from auditor.sources.yamldialect import Loader
 from auditor.sources.yamlguard import MAX_DEPTH
@@ -166,3 +168,29 @@ def test_loading_leaves_no_loader_for_the_cyclic_collector() -> None:
             load_documents("base: &b {x: 1}\nuse: *b\n", path="a.yaml")  # PyYAML's construction
 
     assert cyclic_garbage(load, Loader) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "implicit"),
+    [
+        (ScalarNode, "yes", (True, False)),
+        (ScalarNode, "0755", (True, False)),
+        (ScalarNode, "", (True, False)),
+        (ScalarNode, "yes", (False, True)),  # quoted
+        (ScalarNode, "text\n", (False, False)),  # block
+        (MappingNode, None, True),
+        (MappingNode, None, False),
+        (SequenceNode, None, True),
+    ],
+)
+def test_resolve_gives_pyyamls_tags(kind: type, value: str | None, implicit: Any) -> None:
+    """The shortcuts for quoted scalars, maps and lists return what PyYAML's resolve does
+    (the loader adds no path resolvers)."""
+    loader = Loader("")
+    try:
+        assert not Loader.yaml_path_resolvers
+        expected = BaseResolver.resolve(loader, kind, value, implicit)
+        assert loader.resolve(kind, value, implicit) == expected
+        assert loader.resolve(kind, value, implicit) == expected  # memoised
+    finally:
+        loader.dispose()
