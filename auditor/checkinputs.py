@@ -4,7 +4,8 @@ that could evaluate its check)."""
 
 from __future__ import annotations
 
-from auditor.catalog import (
+from auditor.catalog import CHECKS
+from auditor.checkids import (
     AM_001,
     AM_002,
     AM_003,
@@ -22,7 +23,6 @@ from auditor.catalog import (
     BE_001,
     BE_002,
     BE_003,
-    CHECKS,
     CI_002,
     HN_001,
     HN_002,
@@ -70,7 +70,7 @@ from auditor.catalog import (
     TN_006,
     TN_007,
 )
-from auditor.model import GroupKind
+from auditor.keys import GroupKind
 
 _GW = "gateway.networking.k8s.io"
 _GRANT = GroupKind(_GW, "ReferenceGrant")

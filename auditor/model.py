@@ -10,108 +10,14 @@ import json
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from operator import attrgetter
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
+
+from auditor.keys import GroupKind, ResourceKey
 
 T = TypeVar("T")
 
 Body = dict[str, Any]
 """A Kubernetes object as JSON (apiVersion, kind, metadata, spec, ...)."""
-
-
-class GroupKind(NamedTuple):
-    """A kind without version: ``GroupKind("gateway.networking.k8s.io", "HTTPRoute")``.
-
-    The core group is the empty string. A named tuple, like ``ResourceKey``: kinds and keys are
-    made, hashed and compared hundreds of thousands of times per audit of a large cluster, which
-    tuples do in C (a frozen dataclass does it in Python, 3-5x slower).
-    """
-
-    group: str
-    kind: str
-
-    def __str__(self) -> str:
-        return f"{self.group}/{self.kind}" if self.group else self.kind
-
-    @classmethod
-    def from_api_version(cls, api_version: str, kind: str) -> GroupKind:
-        group = api_version.rpartition("/")[0] if "/" in api_version else ""
-        return _group_kind(group, kind)
-
-
-_GROUP_KINDS: dict[tuple[str, str], GroupKind] = {}
-"""Every GroupKind a key was made with, made once (a cluster has a few dozen kinds)."""
-_GROUP_KINDS_MAX = 4096
-"""Past this many distinct kinds (hostile input), kinds are no longer interned."""
-
-
-def _group_kind(group: str, kind: str) -> GroupKind:
-    found = _GROUP_KINDS.get((group, kind))
-    if found is None:
-        found = GroupKind(group, kind)
-        if len(_GROUP_KINDS) < _GROUP_KINDS_MAX:
-            _GROUP_KINDS[found] = found
-    return found
-
-
-class _KeyFields(NamedTuple):
-    group: str
-    kind: str
-    namespace: str
-    name: str
-    group_kind: GroupKind
-    """``GroupKind(group, kind)``, made with the key: the checks ask every key for it many
-    times. It follows from ``group`` and ``kind``, so it changes neither equality nor order."""
-
-
-class ResourceKey(_KeyFields):
-    """Version-insensitive identity of an object. Cluster-scoped objects have namespace ``""``.
-
-    ``ResourceKey(group, kind, namespace, name)``; ordered by those four, as a tuple.
-    """
-
-    __slots__ = ()
-
-    def __new__(cls, group: str, kind: str, namespace: str, name: str) -> ResourceKey:
-        return tuple.__new__(cls, (group, kind, namespace, name, _group_kind(group, kind)))
-
-    def __getnewargs__(self) -> tuple[str, str, str, str]:
-        """Copies and pickles pass the four fields ``__new__`` takes."""
-        return (self.group, self.kind, self.namespace, self.name)
-
-    def __repr__(self) -> str:
-        return (
-            f"ResourceKey(group={self.group!r}, kind={self.kind!r}, "
-            f"namespace={self.namespace!r}, name={self.name!r})"
-        )
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "group": self.group,
-            "kind": self.kind,
-            "namespace": self.namespace,
-            "name": self.name,
-        }
-
-    def __str__(self) -> str:
-        """``HTTPRoute payments/checkout``; kinds outside the core and Gateway API groups are
-        qualified kubectl-style: ``AuthorizationPolicy.security.istio.io payments/deny``."""
-        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
-        plain = self.group in ("", "gateway.networking.k8s.io")
-        return f"{self.kind if plain else f'{self.kind}.{self.group}'} {where}"
-
-
-KEY_ORDER = attrgetter("group", "kind", "namespace", "name")
-"""Sort key giving ResourceKey order, in C (``sorted(keys, key=KEY_ORDER)``)."""
-
-
-def key_of(body: Mapping[str, Any], *, default_namespace: str = "") -> ResourceKey:
-    """The ResourceKey of a Kubernetes object body (``default_namespace`` when it names none)."""
-    meta = body.get("metadata") or {}
-    api_version = str(body.get("apiVersion", ""))
-    group = api_version.rpartition("/")[0] if "/" in api_version else ""
-    namespace = str(meta.get("namespace") or default_namespace)
-    return ResourceKey(group, str(body.get("kind", "")), namespace, str(meta.get("name", "")))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -375,10 +281,9 @@ class ClusterState:
         self.derived.clear()
 
     def sorted_keys(self) -> tuple[ResourceKey, ...]:
-        """The object keys in ResourceKey order (sorted by field tuple: the dataclass ordering
-        compares field by field in Python and dominated sorting a large view), sorted once per
-        state (the Gateway and mesh indexes both walk them)."""
-        return self.memo("sorted-keys", lambda: tuple(sorted(self.objects, key=KEY_ORDER)))
+        """The object keys in ResourceKey order (tuples: compared in C), sorted once per state
+        (the Gateway and mesh indexes both walk them)."""
+        return self.memo("sorted-keys", lambda: tuple(sorted(self.objects)))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from auditor.keys import GroupKind
 from auditor.kinds import (
     CONFIGMAP,
     CRD,
@@ -27,7 +28,6 @@ from auditor.kinds import (
     SERVICE,
     default_catalogue,
 )
-from auditor.model import GroupKind
 
 READ_VERBS: tuple[str, ...] = ("list",)
 """What the cluster source does with a kind: paginated lists, nothing else."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Mapping, Sequence
 
-from auditor.model import ResourceKey, TeamPolicy
+from auditor.keys import ResourceKey
+from auditor.model import TeamPolicy
 
 NamespaceLabels = Mapping[str, Mapping[str, str]]
 """Live (or declared) Namespace labels by namespace name."""

@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 
 from auditor.checks.drift import DriftSettings, check_drift
-from auditor.model import GroupKind, KubeObject, key_of
+from auditor.keys import GroupKind, key_of
+from auditor.model import KubeObject
 from auditor.normalize import SchemaRegistry
 
 GW = "gateway.networking.k8s.io"

@@ -13,8 +13,9 @@ import time
 from typing import Any
 
 from auditor.checks.gateway import GatewaySettings, check_gateway
+from auditor.keys import key_of
 from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS
-from auditor.model import AllowedParent, ClusterState, KubeObject, TeamPolicy, View, key_of
+from auditor.model import AllowedParent, ClusterState, KubeObject, TeamPolicy, View
 
 GW = "gateway.networking.k8s.io/v1"
 

@@ -15,8 +15,9 @@ import time
 from typing import Any
 
 from auditor.checks.mesh import MeshSettings, check_mesh
+from auditor.keys import key_of
 from auditor.kinds import BUILTIN_KINDS, MESH_KINDS, POLICY_KINDS
-from auditor.model import ClusterState, KubeObject, TeamPolicy, View, key_of
+from auditor.model import ClusterState, KubeObject, TeamPolicy, View
 
 SEC = "security.istio.io/v1"
 GW = "gateway.networking.k8s.io/v1"

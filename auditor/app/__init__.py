@@ -14,7 +14,7 @@ from pathlib import Path
 
 from auditor import checkinputs
 from auditor.app.reading import GitReader, TeamRead, read_live
-from auditor.catalog import DR_002
+from auditor.checkids import DR_002
 from auditor.checks.drift import DriftSettings, IgnoreRule
 from auditor.checks.evaluate import evaluate_cluster
 from auditor.config import ClusterSettings, Settings, TeamSettings
@@ -27,8 +27,9 @@ from auditor.findings import (
     merge_views,
     sort_key,
 )
+from auditor.keys import GroupKind
 from auditor.kinds import CLUSTER_SCOPED, SECRET
-from auditor.model import AuditRun, Coverage, Finding, GroupKind, LiveState, RunStatus, Skipped
+from auditor.model import AuditRun, Coverage, Finding, LiveState, RunStatus, Skipped
 from auditor.normalize import NormalizeRules, PathSyntaxError
 from auditor.teams import namespace_labels
 

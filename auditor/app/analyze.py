@@ -20,12 +20,12 @@ from auditor.checks.evaluate import build_state, builtin_schema_notes
 from auditor.checks.families import check_policies, policy_notes
 from auditor.checks.gateway import GatewaySettings, unjudged_namespaces
 from auditor.findings import apply_config, assign_teams, cap_values, dedupe, sort_key
+from auditor.keys import GroupKind
 from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS, MESH_KINDS, SECRET
 from auditor.model import (
     Body,
     ClusterState,
     Finding,
-    GroupKind,
     RunStatus,
     Severity,
     Skipped,

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor import catalog
-from auditor.catalog import SRC_001, SRC_002, SRC_003
+from auditor.checkids import SRC_001, SRC_002, SRC_003
 from auditor.config import ClusterSettings, Settings, TeamSettings
 from auditor.errors import SourceError
+from auditor.keys import GroupKind
 from auditor.kinds import default_catalogue
-from auditor.model import Finding, GroupKind, KubeObject, LiveState, Skipped, View
+from auditor.model import Finding, KubeObject, LiveState, Skipped, View
 from auditor.redact import mask_secrets_in
 from auditor.sources.cluster import read_cluster
 from auditor.sources.git import GitRead, GitSource, RepoSpec, SourceProblem

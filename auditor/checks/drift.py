@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor import defaults
-from auditor.catalog import DR_001, DR_002, DR_003, ST_006, info
+from auditor.catalog import info
+from auditor.checkids import DR_001, DR_002, DR_003, ST_006
 from auditor.checks.drift_diff import RawChange, diff_essences, essence
 from auditor.checks.drift_owners import Owner, Ownership
 from auditor.checks.drift_severity import drift_severity, missing_severity, undeclared_severity
+from auditor.keys import GroupKind, ResourceKey
 from auditor.kinds import POLICY_KINDS, SECRET
-from auditor.model import Body, Change, ChangeOp, Finding, GroupKind, KubeObject, ResourceKey, View
+from auditor.model import Body, Change, ChangeOp, Finding, KubeObject, View
 from auditor.normalize import (
     SECRET_MASK,
     DefaultedViews,

@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from auditor.keys import GroupKind
 from auditor.kinds import GATEWAY_GROUP, GATEWAY_X_GROUP, ROUTE_KINDS
-from auditor.model import Body, ChangeOp, GroupKind, Severity
+from auditor.model import Body, ChangeOp, Severity
 from auditor.normalize import Path
 
 logger = logging.getLogger(__name__)

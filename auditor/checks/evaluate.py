@@ -15,20 +15,10 @@ from datetime import datetime
 from auditor.checks.common.settings import PolicySettings
 from auditor.checks.drift import DriftSettings, check_drift
 from auditor.checks.families import check_changes, check_policies, policy_notes
+from auditor.keys import GroupKind, ResourceKey, key_of
 from auditor.kinds import GATEWAY_KINDS, MESH_MARKERS
 from auditor.kinds import INPUT_KINDS as _INPUT_KINDS
-from auditor.model import (
-    ClusterState,
-    Finding,
-    GroupKind,
-    KubeObject,
-    LiveState,
-    ResourceKey,
-    Skipped,
-    TeamPolicy,
-    View,
-    key_of,
-)
+from auditor.model import ClusterState, Finding, KubeObject, LiveState, Skipped, TeamPolicy, View
 from auditor.normalize import DefaultedViews, SchemaRegistry
 
 INPUT_KINDS = frozenset(_INPUT_KINDS)

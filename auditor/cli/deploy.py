@@ -15,7 +15,7 @@ import yaml
 from auditor import rbac
 from auditor.cli import EXIT_OK
 from auditor.cli.common import config_option, load_settings
-from auditor.model import GroupKind
+from auditor.keys import GroupKind
 
 ROLE_NAME = "policy-drift-auditor"
 SECRET_ROLE_SUFFIX = "-secret-metadata"

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor import defaults
-from auditor.model import AllowedParent, GroupKind, Severity, TeamPolicy
+from auditor.keys import GroupKind
+from auditor.model import AllowedParent, Severity, TeamPolicy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

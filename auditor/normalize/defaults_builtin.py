@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from auditor.keys import GroupKind
 from auditor.kinds import GATEWAY_GROUP, GATEWAY_X_GROUP
-from auditor.model import GroupKind
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from auditor.model import KubeObject, ResourceKey
+from auditor.keys import ResourceKey
+from auditor.model import KubeObject
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.model import Body, GroupKind
+from auditor.keys import GroupKind
+from auditor.model import Body
 from auditor.normalize.defaults_builtin import BUILTIN_KINDS, builtin_openapi
 from auditor.normalize.paths import Keyed
 

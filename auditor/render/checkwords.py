@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from auditor.catalog import (
+from auditor.checkids import (
     AM_001,
     AM_002,
     AM_003,

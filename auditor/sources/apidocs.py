@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+from auditor.keys import GroupKind
 from auditor.kinds import POD, WORKLOAD_KINDS
-from auditor.model import Body, GroupKind
+from auditor.model import Body
 
 JSON = "application/json"
 METADATA_LIST = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"

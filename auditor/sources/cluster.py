@@ -16,6 +16,7 @@ from http import HTTPStatus
 from typing import Any
 
 from auditor.errors import ClusterError
+from auditor.keys import GroupKind
 from auditor.kinds import (
     MESH_MARKERS,
     NAMESPACE,
@@ -25,7 +26,7 @@ from auditor.kinds import (
     WORKLOAD_KINDS,
     MeshMarker,
 )
-from auditor.model import Body, GroupKind, LiveState, Skipped
+from auditor.model import Body, LiveState, Skipped
 from auditor.sources.apidocs import (
     JSON,
     MAX_RESTARTS,

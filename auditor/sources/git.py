@@ -32,7 +32,7 @@ import git
 from auditor import kinds
 from auditor.defaults import MAX_FILE_BYTES, MAX_YAML_NODES
 from auditor.errors import GitError
-from auditor.model import GroupKind
+from auditor.keys import GroupKind
 from auditor.redact import mask_secrets_in, mask_url
 from auditor.sources import kustomize, tree
 from auditor.sources.gitread import GitRead, ReadSettings, read_commit

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Protocol
 
 from auditor.defaults import FILE_BYTES_KEY
-from auditor.model import GroupKind, KubeObject, Origin, Skipped
+from auditor.keys import GroupKind
+from auditor.model import KubeObject, Origin, Skipped
 from auditor.sources import kustomize, manifests, tree
 from auditor.sources.manifests import Located, SourceProblem
 from auditor.sources.yamlload import INVALID_YAML, OVER_LIMITS, load_documents

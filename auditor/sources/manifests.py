@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from auditor import kinds
-from auditor.catalog import SRC_003, SRC_004
-from auditor.model import Body, GroupKind, KubeObject, Origin, ResourceKey, key_of
+from auditor.checkids import SRC_003, SRC_004
+from auditor.keys import GroupKind, ResourceKey, key_of
+from auditor.model import Body, KubeObject, Origin
 from auditor.sources.yamlload import INVALID_YAML, Problem
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,8 @@ from pathlib import Path
 from auditor import kinds
 from auditor.defaults import MAX_SNAPSHOT_BYTES, MAX_YAML_NODES, SNAPSHOT_BYTES_KEY
 from auditor.errors import SnapshotError
-from auditor.model import Body, GroupKind, LiveState, ResourceKey
+from auditor.keys import GroupKind, ResourceKey
+from auditor.model import Body, LiveState
 from auditor.sources.apidocs import reduced_input
 from auditor.sources.manifests import crd_scopes, group_kind
 from auditor.sources.snapshotcheck import check_documents

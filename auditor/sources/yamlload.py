@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from auditor.catalog import SRC_001, SRC_002
+from auditor.checkids import SRC_001, SRC_002
 from auditor.defaults import MAX_YAML_NODES, YAML_NODES_KEY
 from auditor.sources.yamldialect import Loader as _Loader
 from auditor.sources.yamlguard import MAX_DEPTH, expanded_size, too_deep, unshare

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from auditor.model import Category, Coverage, GroupKind
+from auditor.keys import GroupKind
+from auditor.model import Category, Coverage
 from auditor.store.types import EventType, FindingStatus, RunScope
 
 _CHANGE_FIELDS = ("path", "op", "desired", "live", "manager", "operation")

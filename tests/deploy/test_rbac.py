@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from auditor import cli, rbac
+from auditor.keys import GroupKind
 from auditor.kinds import CLUSTER_SCOPED, CONFIGMAP, MESH_MARKERS, SECRET
-from auditor.model import GroupKind
 from auditor.sources.cluster import read_cluster
 from tests.deploy.paths import BASE, KUSTOMIZE
 from tests.k8s_emulator import K8sEmulator, RecordedRequest, Resource, load_crd_bundle

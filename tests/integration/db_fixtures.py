@@ -25,6 +25,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from auditor.keys import GroupKind, ResourceKey
 from auditor.model import (
     AuditRun,
     Category,
@@ -32,9 +33,7 @@ from auditor.model import (
     ChangeOp,
     Coverage,
     Finding,
-    GroupKind,
     Origin,
-    ResourceKey,
     RunStatus,
     Severity,
     Skipped,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from auditor.keys import GroupKind
 from auditor.kinds import ISTIO_MARKER, POD, SERVICEACCOUNT, WORKLOAD_KINDS, default_catalogue
-from auditor.model import Body, GroupKind, Skipped
+from auditor.model import Body, Skipped
 from tests.integration.test_cluster_source import read
 from tests.k8s_emulator import Resource
 

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from auditor.errors import ClusterError
+from auditor.keys import GroupKind
 from auditor.kinds import GATEWAY_GROUP, GATEWAY_KINDS, GATEWAY_X_GROUP, SECRET, default_catalogue
-from auditor.model import Body, GroupKind, LiveState, Skipped
+from auditor.model import Body, LiveState, Skipped
 from auditor.sources.cluster import read_cluster
 from tests.k8s_emulator import load_crd_bundle
 

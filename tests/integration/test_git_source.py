@@ -15,7 +15,7 @@ from typing import ClassVar
 import pytest
 
 from auditor.errors import GitError
-from auditor.model import GroupKind, ResourceKey
+from auditor.keys import GroupKind, ResourceKey
 from auditor.sources.git import GitRead, GitSource, RepoSpec
 from tests.gitrepo import GitRemote, git
 

@@ -24,7 +24,8 @@ from auditor.app.notifying import (
     outbox_planner,
 )
 from auditor.config import load
-from auditor.model import Finding, ResourceKey
+from auditor.keys import ResourceKey
+from auditor.model import Finding
 from auditor.notify.plan import Routing, plan
 from auditor.notify.slack import SlackNotifier, WebhookNotifier
 from auditor.store import RunScope, Store

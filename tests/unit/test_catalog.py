@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditor import catalog, checkinputs
-from auditor.model import GroupKind
+from auditor.keys import GroupKind
 
 GRANT = GroupKind("gateway.networking.k8s.io", "ReferenceGrant")
 

@@ -10,7 +10,8 @@ import pytest
 from auditor import cli
 from auditor.cli.audit import exit_code, parse_live_snapshots
 from auditor.errors import UsageError
-from auditor.model import Category, Finding, ResourceKey, Severity, View
+from auditor.keys import ResourceKey
+from auditor.model import Category, Finding, Severity, View
 
 REPO = Path(__file__).resolve().parents[2]
 

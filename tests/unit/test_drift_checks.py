@@ -13,17 +13,8 @@ import yaml
 
 from auditor.checks.drift import DriftSettings, IgnoreRule, check_drift
 from auditor.checks.drift_owners import Ownership
-from auditor.model import (
-    Body,
-    ChangeOp,
-    Finding,
-    GroupKind,
-    KubeObject,
-    Origin,
-    Severity,
-    View,
-    key_of,
-)
+from auditor.keys import GroupKind, key_of
+from auditor.model import Body, ChangeOp, Finding, KubeObject, Origin, Severity, View
 from auditor.normalize import Keyed, PathSyntaxError, SchemaRegistry
 
 CRDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "crds" / "gateway-api" / "v1.6.1"

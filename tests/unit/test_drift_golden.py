@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from auditor.checks.drift import DriftSettings, check_drift
-from auditor.model import Body, KubeObject, Origin, key_of
+from auditor.keys import key_of
+from auditor.model import Body, KubeObject, Origin
 from auditor.normalize import SchemaRegistry
 
 REPO = Path(__file__).resolve().parents[2]

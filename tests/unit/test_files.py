@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import ManifestError
-from auditor.model import Origin, ResourceKey
+from auditor.keys import ResourceKey
+from auditor.model import Origin
 from auditor.sources.files import read_manifests
 
 GW = "gateway.networking.k8s.io"

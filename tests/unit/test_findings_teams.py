@@ -12,7 +12,8 @@ from auditor.findings import (
     merge_views,
     with_team_filter,
 )
-from auditor.model import Category, Finding, Ref, ResourceKey, Severity, TeamPolicy, View
+from auditor.keys import ResourceKey
+from auditor.model import Category, Finding, Ref, Severity, TeamPolicy, View
 from auditor.teams import namespace_labels, team_of, team_of_namespace
 
 PAYMENTS = TeamPolicy(name="payments", namespaces=("payments", "payments-*"))

@@ -5,17 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.checks.gateway import GatewaySettings, check_gateway
+from auditor.keys import key_of
 from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS
-from auditor.model import (
-    Category,
-    ClusterState,
-    KubeObject,
-    Origin,
-    Severity,
-    TeamPolicy,
-    View,
-    key_of,
-)
+from auditor.model import Category, ClusterState, KubeObject, Origin, Severity, TeamPolicy, View
 
 GATEWAY = {
     "apiVersion": "gateway.networking.k8s.io/v1",

@@ -13,12 +13,12 @@ from typing import Any
 from auditor.checks.drift import DriftSettings
 from auditor.checks.evaluate import evaluate_cluster
 from auditor.checks.gateway import GatewaySettings, check_grant_changes
+from auditor.keys import GroupKind, key_of
 from auditor.kinds import BUILTIN_KINDS, GATEWAY_KINDS
 from auditor.model import (
     Category,
     ClusterState,
     Finding,
-    GroupKind,
     KubeObject,
     LiveState,
     Origin,
@@ -26,7 +26,6 @@ from auditor.model import (
     Severity,
     TeamPolicy,
     View,
-    key_of,
 )
 from tests.collector import cyclic_garbage
 

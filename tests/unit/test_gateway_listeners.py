@@ -13,7 +13,7 @@ from auditor.checks.gateway.listeners import (
     kind_allowed,
     namespace_allowed,
 )
-from auditor.model import GroupKind, ResourceKey
+from auditor.keys import GroupKind, ResourceKey
 
 OWNER = ResourceKey("gateway.networking.k8s.io", "Gateway", "infra", "gw")
 HTTPROUTE = GroupKind("gateway.networking.k8s.io", "HTTPRoute")

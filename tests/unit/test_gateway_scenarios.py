@@ -18,18 +18,9 @@ import pytest
 import yaml
 
 from auditor.checks.gateway import GatewaySettings, check_gateway
+from auditor.keys import GroupKind, key_of
 from auditor.kinds import BUILTIN_KINDS, CLUSTER_SCOPED, GATEWAY_KINDS
-from auditor.model import (
-    AllowedParent,
-    ClusterState,
-    Finding,
-    GroupKind,
-    KubeObject,
-    Origin,
-    TeamPolicy,
-    View,
-    key_of,
-)
+from auditor.model import AllowedParent, ClusterState, Finding, KubeObject, Origin, TeamPolicy, View
 
 DATA = Path(__file__).resolve().parent / "testdata" / "gateway"
 SCENARIOS = sorted(DATA.glob("*.yaml"))

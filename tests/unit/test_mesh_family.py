@@ -12,8 +12,9 @@ from auditor.checks.families import FAMILIES, check_changes, check_policies, pol
 from auditor.checks.mesh import MeshSettings, check_mesh_changes, mesh_notes
 from auditor.checks.mesh.index import build_index
 from auditor.checks.mesh.istio import admits_only
+from auditor.keys import key_of
 from auditor.kinds import BUILTIN_KINDS, MESH_KINDS
-from auditor.model import ClusterState, KubeObject, Origin, Severity, Skipped, View, key_of
+from auditor.model import ClusterState, KubeObject, Origin, Severity, Skipped, View
 
 ISTIO = {
     "apiVersion": "v1",
@@ -152,7 +153,7 @@ def test_the_mesh_family_is_registered_for_every_command() -> None:
 
 def test_an_unreadable_mesh_leaves_its_checks_unevaluated() -> None:
     from auditor import catalog, checkinputs
-    from auditor.model import GroupKind
+    from auditor.keys import GroupKind
 
     istio_unread = checkinputs.evaluable(
         unread=frozenset({GroupKind("security.istio.io", "AuthorizationPolicy")})

@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from auditor.checks.mesh import MeshSettings, check_mesh
+from auditor.keys import GroupKind
 from auditor.kinds import MESH_KINDS, POLICY_KINDS
-from auditor.model import ClusterState, GroupKind
+from auditor.model import ClusterState
 from tests.unit.test_gateway_scenarios import build_state, describe, load, matches, team_policy
 
 DATA = Path(__file__).resolve().parent / "testdata" / "mesh"

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from auditor.model import Body, GroupKind
+from auditor.keys import GroupKind
+from auditor.model import Body
 from auditor.normalize import (
     BUILTIN_KINDS,
     KindSchema,

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from auditor.model import GroupKind, KubeObject, key_of
+from auditor.keys import GroupKind, key_of
+from auditor.model import KubeObject
 from auditor.normalize import NormalizeRules, SchemaRegistry, pair_objects, redact_secret, strip
 
 GW = "gateway.networking.k8s.io"

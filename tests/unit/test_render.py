@@ -7,7 +7,8 @@ import io
 import json
 
 from auditor.deltas import DeltaType, FindingDelta
-from auditor.model import Category, Change, ChangeOp, Finding, Origin, ResourceKey, Severity, View
+from auditor.keys import ResourceKey
+from auditor.model import Category, Change, ChangeOp, Finding, Origin, Severity, View
 from auditor.render import findings_json, labels
 from auditor.render.csvfile import CSV_COLUMNS, findings_csv
 from auditor.render.sarif import render_sarif

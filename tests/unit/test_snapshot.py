@@ -9,7 +9,7 @@ import pytest
 
 from auditor import kinds
 from auditor.errors import SnapshotError
-from auditor.model import GroupKind
+from auditor.keys import GroupKind
 from auditor.sources.snapshot import load_snapshot
 
 GW = "gateway.networking.k8s.io"

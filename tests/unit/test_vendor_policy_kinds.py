@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from auditor.checks.drift import DriftSettings, check_drift
+from auditor.keys import GroupKind, key_of
 from auditor.kinds import ENVOY_GATEWAY_GROUP, POLICY_KINDS, VENDOR_POLICY_KINDS, default_catalogue
-from auditor.model import GroupKind, KubeObject, key_of
+from auditor.model import KubeObject
 from auditor.normalize import SchemaRegistry
 
 SECURITY_POLICY = GroupKind(ENVOY_GATEWAY_GROUP, "SecurityPolicy")

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.catalog import info
-from auditor.model import ClusterState, Finding, KubeObject, Ref, ResourceKey, Severity, TeamPolicy
+from auditor.keys import ResourceKey
+from auditor.model import ClusterState, Finding, KubeObject, Ref, Severity, TeamPolicy
 from auditor.teams import team_of, team_of_namespace
 
 logger = logging.getLogger(__name__)

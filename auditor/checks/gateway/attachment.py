@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from auditor.catalog import RT_002, RT_003, RT_004, RT_005, RT_006, RT_008, RT_009, RT_010
+from auditor.checkids import RT_002, RT_003, RT_004, RT_005, RT_006, RT_008, RT_009, RT_010
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import REASONS, Evaluation, Outcome, allowed_listeners_from
 from auditor.checks.gateway.index import Listener

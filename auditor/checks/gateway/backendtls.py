@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from auditor.catalog import BT_001, BT_002
+from auditor.checkids import BT_001, BT_002
 from auditor.checks.common.fields import as_list, as_map, as_str, path, spec
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import created

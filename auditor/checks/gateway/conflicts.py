@@ -25,14 +25,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from auditor.catalog import HN_006, HN_007
+from auditor.checkids import HN_006, HN_007
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import Evaluation, created
 from auditor.checks.gateway.index import Listener, Parent
 from auditor.checks.gateway.listeners import hostnames_of, intersects
 from auditor.checks.gateway.tenancy import listener_ref
 from auditor.checks.gateway.topology import Topology
-from auditor.model import Finding, KubeObject, ResourceKey
+from auditor.keys import ResourceKey
+from auditor.model import Finding, KubeObject
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from auditor.catalog import RG_008, RT_007
+from auditor.checkids import RG_008, RT_007
 from auditor.checks.common.fields import as_list, as_map, as_str
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.grants import TargetRefs, is_route_backend

@@ -43,8 +43,9 @@ from auditor.checks.gateway.refs import (
     listenerset_parent_ref,
     route_parent_refs,
 )
+from auditor.keys import ResourceKey
 from auditor.kinds import SERVICE
-from auditor.model import KubeObject, ResourceKey
+from auditor.model import KubeObject
 
 logger = logging.getLogger(__name__)
 

@@ -20,13 +20,14 @@ import dataclasses
 import logging
 from collections.abc import Mapping
 
-from auditor.catalog import RG_009
+from auditor.checkids import RG_009
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.grants import TargetRefs, grouped_references, needs_grant
 from auditor.checks.gateway.index import REFERENCEGRANT, Grant, Index, build_index
 from auditor.checks.gateway.refs import matching_grants
 from auditor.checks.gateway.settings import GatewaySettings
-from auditor.model import ClusterState, Finding, KubeObject, Origin, ResourceKey
+from auditor.keys import ResourceKey
+from auditor.model import ClusterState, Finding, KubeObject, Origin
 
 logger = logging.getLogger(__name__)
 

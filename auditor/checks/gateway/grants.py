@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from auditor.catalog import BE_001, BE_002, BE_003, RG_001, RG_002, RG_003
+from auditor.checkids import BE_001, BE_002, BE_003, RG_001, RG_002, RG_003
 from auditor.checks.common.fields import as_int, as_list, as_map, as_str, spec
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.index import REFERENCEGRANT, Grant, Index
@@ -35,8 +35,9 @@ from auditor.checks.gateway.refs import (
     matching_grants,
     route_parent_refs,
 )
+from auditor.keys import GroupKind, ResourceKey
 from auditor.kinds import GATEWAY_X_GROUP, INFERENCE_POOL, INFERENCE_X_GROUP
-from auditor.model import Finding, GroupKind, KubeObject, ResourceKey
+from auditor.model import Finding, KubeObject
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from auditor.catalog import HN_001, HN_002, HN_003, HN_004, HN_005
+from auditor.checkids import HN_001, HN_002, HN_003, HN_004, HN_005
 from auditor.checks.common.fields import as_list, as_map
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import Evaluation, created
@@ -33,7 +33,8 @@ from auditor.checks.gateway.listeners import (
     namespace_allowed,
 )
 from auditor.checks.gateway.topology import Topology
-from auditor.model import Finding, KubeObject, Ref, ResourceKey
+from auditor.keys import ResourceKey
+from auditor.model import Finding, KubeObject, Ref
 
 logger = logging.getLogger(__name__)
 

@@ -23,12 +23,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from auditor.catalog import RG_004, RG_005, RG_006, RG_007
+from auditor.checkids import RG_004, RG_005, RG_006, RG_007
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.index import GATEWAY, LISTENERSET_KINDS, Grant, GrantFrom
 from auditor.checks.gateway.policyrefs import POLICY_REFERRER_KINDS
+from auditor.keys import GroupKind, ResourceKey
 from auditor.kinds import GATEWAY_GROUP, NAMESPACE, ROUTE_KINDS, SECRET
-from auditor.model import Finding, GroupKind, Ref, ResourceKey, Severity, View
+from auditor.model import Finding, Ref, Severity, View
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.checks.common.fields import as_int, as_list, as_map, as_str, path, spec
+from auditor.keys import GroupKind, ResourceKey
 from auditor.kinds import GATEWAY_GROUP, GATEWAY_X_GROUP, NAMESPACE, ROUTE_KINDS
-from auditor.model import ClusterState, GroupKind, KubeObject, ResourceKey, View
+from auditor.model import ClusterState, KubeObject, View
 from auditor.teams import namespace_labels
 
 logger = logging.getLogger(__name__)

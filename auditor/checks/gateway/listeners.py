@@ -21,8 +21,9 @@ from typing import Any
 from auditor.checks.common.fields import as_list, as_map, as_str
 from auditor.checks.common.selectors import selector_matches
 from auditor.checks.gateway.index import METADATA_NAME, Listener
+from auditor.keys import GroupKind
 from auditor.kinds import GATEWAY_GROUP
-from auditor.model import GroupKind, KubeObject
+from auditor.model import KubeObject
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from auditor.catalog import RT_001
+from auditor.checkids import RT_001
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import Evaluation
 from auditor.checks.gateway.index import PARENT_KINDS

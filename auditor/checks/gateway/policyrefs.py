@@ -28,8 +28,9 @@ from typing import Any
 from auditor.checks.common.fields import as_int, as_list, as_map, path, spec
 from auditor.checks.gateway.index import Index
 from auditor.checks.gateway.refs import Reference, object_ref
+from auditor.keys import GroupKind
 from auditor.kinds import ENVOY_GATEWAY_GROUP, GATEWAY_X_GROUP, SECRET, SERVICE
-from auditor.model import GroupKind, KubeObject
+from auditor.model import KubeObject
 
 logger = logging.getLogger(__name__)
 

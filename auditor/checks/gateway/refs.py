@@ -15,8 +15,9 @@ from typing import Any
 
 from auditor.checks.common.fields import as_int, as_list, as_map, as_str, path, spec
 from auditor.checks.gateway.index import Grant, Index, Parent
+from auditor.keys import ResourceKey
 from auditor.kinds import CONFIGMAP, GATEWAY_GROUP, SECRET
-from auditor.model import KubeObject, Ref, ResourceKey
+from auditor.model import KubeObject, Ref
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from auditor.catalog import ST_001, ST_002, ST_003, ST_004, ST_005
+from auditor.checkids import ST_001, ST_002, ST_003, ST_004, ST_005
 from auditor.checks.common.fields import as_int, as_list, as_map, as_str, path
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import REASONS, Evaluation, Outcome

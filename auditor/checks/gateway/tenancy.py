@@ -26,15 +26,16 @@ import json
 import logging
 from collections.abc import Iterator
 
-from auditor.catalog import TN_001, TN_002, TN_003, TN_004, TN_005, TN_006, TN_007
+from auditor.checkids import TN_001, TN_002, TN_003, TN_004, TN_005, TN_006, TN_007
 from auditor.checks.common.fields import as_str, spec
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.evaluate import allowed_listeners_from
 from auditor.checks.gateway.index import Listener, Parent
 from auditor.checks.gateway.listeners import namespace_allowed, only_metadata_name
 from auditor.checks.gateway.topology import Topology
+from auditor.keys import ResourceKey
 from auditor.kinds import NAMESPACE
-from auditor.model import Finding, Ref, ResourceKey, TeamPolicy
+from auditor.model import Finding, Ref, TeamPolicy
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from auditor.checks.gateway.evaluate import Evaluation, Outcome, created
 from auditor.checks.gateway.index import LISTENERSET_KINDS, Index, Listener, Parent
-from auditor.model import ResourceKey
+from auditor.keys import ResourceKey
 
 logger = logging.getLogger(__name__)
 

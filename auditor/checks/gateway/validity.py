@@ -27,14 +27,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from auditor.catalog import LS_001, LS_002, LS_003, LS_004
+from auditor.checkids import LS_001, LS_002, LS_003, LS_004
 from auditor.checks.common.fields import as_list, as_map, as_str, path, spec
 from auditor.checks.gateway.context import Context
 from auditor.checks.gateway.index import Listener, Parent
 from auditor.checks.gateway.listeners import PROTOCOL_KINDS, invalid_kinds, protocol_supported
 from auditor.checks.gateway.tenancy import listener_ref
+from auditor.keys import GroupKind, ResourceKey
 from auditor.kinds import GATEWAY_GROUP
-from auditor.model import Finding, GroupKind, Ref, ResourceKey, View
+from auditor.model import Finding, Ref, View
 
 logger = logging.getLogger(__name__)
 

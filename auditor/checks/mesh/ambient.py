@@ -12,7 +12,7 @@ import fnmatch
 import logging
 from collections.abc import Iterator
 
-from auditor.catalog import AM_001, AM_002, AM_003, AM_004, AM_007
+from auditor.checkids import AM_001, AM_002, AM_003, AM_004, AM_007
 from auditor.checks.common.fields import as_list, as_map, as_str, labels_of, spec
 from auditor.checks.mesh.authz import target_ref
 from auditor.checks.mesh.context import MeshContext
@@ -41,8 +41,9 @@ from auditor.checks.mesh.istio import (
     working_waypoint,
     ztunnel_bound,
 )
+from auditor.keys import GroupKind, ResourceKey
 from auditor.kinds import SERVICE
-from auditor.model import Finding, GroupKind, KubeObject, ResourceKey
+from auditor.model import Finding, KubeObject
 
 logger = logging.getLogger(__name__)
 

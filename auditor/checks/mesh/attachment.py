@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from auditor.catalog import PA_001
+from auditor.checkids import PA_001
 from auditor.checks.common.fields import as_list, as_map, as_str, spec
 from auditor.checks.mesh.authz import target_ref
 from auditor.checks.mesh.context import MeshContext
@@ -23,8 +23,9 @@ from auditor.checks.mesh.index import (
     WASM_PLUGIN,
 )
 from auditor.checks.mesh.istio import target_refs
+from auditor.keys import GroupKind, ResourceKey
 from auditor.kinds import GATEWAY_KINDS, SERVICE, VENDOR_POLICY_KINDS
-from auditor.model import Finding, GroupKind, KubeObject, ResourceKey
+from auditor.model import Finding, KubeObject
 
 logger = logging.getLogger(__name__)
 

@@ -11,17 +11,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from auditor.catalog import (
-    AM_005,
-    AZ_001,
-    AZ_002,
-    AZ_003,
-    AZ_004,
-    AZ_005,
-    AZ_006,
-    AZ_007,
-    AZ_008,
-)
+from auditor.checkids import AM_005, AZ_001, AZ_002, AZ_003, AZ_004, AZ_005, AZ_006, AZ_007, AZ_008
 from auditor.checks.common.fields import as_list, as_map, as_str, labels_of
 from auditor.checks.mesh.context import MeshContext
 from auditor.checks.mesh.index import (
@@ -55,8 +45,9 @@ from auditor.checks.mesh.istio import (
     ztunnel_bound,
     ztunnel_outcome,
 )
+from auditor.keys import GroupKind, ResourceKey
 from auditor.kinds import NAMESPACE, SERVICE, SERVICEACCOUNT
-from auditor.model import Finding, GroupKind, KubeObject, Ref, ResourceKey, Severity
+from auditor.model import Finding, KubeObject, Ref, Severity
 
 logger = logging.getLogger(__name__)
 

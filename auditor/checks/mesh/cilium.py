@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from auditor.catalog import CI_002
+from auditor.checkids import CI_002
 from auditor.checks.common.fields import as_list, as_map, spec
 from auditor.checks.common.selectors import selector_matches
 from auditor.checks.mesh.context import MeshContext

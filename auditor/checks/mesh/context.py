@@ -14,13 +14,14 @@ import fnmatch
 import logging
 from dataclasses import dataclass
 
-from auditor.catalog import AZ_007, AZ_008, MT_003
+from auditor.checkids import AZ_007, AZ_008, MT_003
 from auditor.checkinputs import inputs
 from auditor.checks.common.context import CheckContext
 from auditor.checks.mesh.index import AUTHORIZATION_POLICY, PEER_AUTHENTICATION, MeshIndex
 from auditor.checks.mesh.settings import MeshSettings
+from auditor.keys import GroupKind
 from auditor.kinds import NAMESPACE, POD, SERVICEACCOUNT, WORKLOAD_KINDS
-from auditor.model import Finding, GroupKind, KubeObject, Ref, Severity
+from auditor.model import Finding, KubeObject, Ref, Severity
 
 logger = logging.getLogger(__name__)
 

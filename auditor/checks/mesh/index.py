@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.checks.common.fields import as_map, as_str, path, spec
+from auditor.keys import GroupKind, ResourceKey
 from auditor.kinds import (
     CILIUM_MARKER,
     GATEWAY_GROUP,
@@ -31,7 +32,7 @@ from auditor.kinds import (
     SERVICEACCOUNT,
     WORKLOAD_KINDS,
 )
-from auditor.model import ClusterState, GroupKind, KubeObject, ResourceKey
+from auditor.model import ClusterState, KubeObject
 from auditor.teams import namespace_labels
 
 logger = logging.getLogger(__name__)

@@ -26,7 +26,8 @@ from auditor.checks.mesh.index import (
     MeshIndex,
     Workload,
 )
-from auditor.model import KubeObject, Ref, ResourceKey
+from auditor.keys import ResourceKey
+from auditor.model import KubeObject, Ref
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from auditor.catalog import LK_002, LK_004, LK_005
+from auditor.checkids import LK_002, LK_004, LK_005
 from auditor.checks.common.fields import as_list, as_map, as_str, path, spec
 from auditor.checks.mesh.context import MeshContext
 from auditor.checks.mesh.index import (
@@ -23,7 +23,8 @@ from auditor.checks.mesh.index import (
     MESH_TLS_AUTHN,
     NETWORK_AUTHN,
 )
-from auditor.model import Finding, GroupKind, KubeObject, Ref, ResourceKey
+from auditor.keys import GroupKind, ResourceKey
+from auditor.model import Finding, KubeObject, Ref
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 
-from auditor.catalog import MT_001, MT_002, MT_003, MT_004, MT_005
+from auditor.checkids import MT_001, MT_002, MT_003, MT_004, MT_005
 from auditor.checks.common.fields import as_map, as_str, path, spec
 from auditor.checks.mesh.context import MeshContext
 from auditor.checks.mesh.index import PEER_AUTHENTICATION
