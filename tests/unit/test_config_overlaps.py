@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,9 +40,9 @@ def _config(tmp_path: Path, teams: list[tuple[str, list[str]]]) -> Path:
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.lists(NAMES, min_size=1, max_size=4), min_size=1, max_size=5))
 def test_overlaps_are_reported_as_the_pairwise_comparison_reports_them(
-    tmp_path_factory: object, namespaces: list[list[str]]
+    tmp_path_factory: pytest.TempPathFactory, namespaces: list[list[str]]
 ) -> None:
-    tmp_path = tmp_path_factory.mktemp("cfg")  # type: ignore[attr-defined]
+    tmp_path = tmp_path_factory.mktemp("cfg")
     teams = [(f"t{i}", names) for i, names in enumerate(namespaces)]
     expected = _pairwise(teams)
     try:
