@@ -43,6 +43,7 @@ from auditor.sources.apidocs import (
 )
 from auditor.sources.kubeclient import Http as _Http
 from auditor.sources.kubeclient import connect as _connect
+from auditor.sources.managedfields import SharedFields
 
 logger = logging.getLogger(__name__)
 
@@ -153,14 +154,16 @@ def _list_pages(
         token = str(next_token)
 
 
-def _read_kind(http: _Http, res: Resource, *, page_size: int) -> list[Body]:
+def _read_kind(http: _Http, res: Resource, *, page_size: int, shared: SharedFields) -> list[Body]:
+    """One kind's items: Secrets and Pods as metadata, workloads as their pod template, any
+    other kind whole, its managedFields shared with its like (:class:`SharedFields`)."""
     if res.kind == SECRET:
         return _list(http, res, page_size=page_size, accept=METADATA_LIST, keep=secret_metadata)
     if res.kind == POD:
         return _list(http, res, page_size=page_size, accept=METADATA_LIST, keep=pod_metadata)
     if res.kind in _WORKLOADS:
         return _list(http, res, page_size=page_size, keep=lambda item: workload_template(item, res))
-    return _list(http, res, page_size=page_size)
+    return _list(http, res, page_size=page_size, keep=lambda item: shared.compact(typed(item, res)))
 
 
 _CRD = Resource(
@@ -279,12 +282,13 @@ def _read(http: _Http, *, name: str, wanted: list[GroupKind], page_size: int) ->
     served, skipped = _discover(http, name=name, wanted=wanted)
     objects: list[Body] = []
     observed: set[GroupKind] = set()
+    shared = SharedFields()
     for gk in wanted:
         if gk not in served:
             continue
         log_extra = {"action": "list", "resource": str(gk), "cluster": name}
         try:
-            items = _read_kind(http, served[gk], page_size=page_size)
+            items = _read_kind(http, served[gk], page_size=page_size, shared=shared)
         except RequestFailed as e:
             logger.warning("cannot list %s: %s", gk, e.describe(), extra=log_extra)
             skipped.append(Skipped(subject=_subject(name, gk), reason=e.reason))

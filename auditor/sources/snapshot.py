@@ -25,6 +25,7 @@ from auditor.errors import SnapshotError
 from auditor.keys import GroupKind, ResourceKey
 from auditor.model import Body, LiveState
 from auditor.sources.apidocs import reduced_input
+from auditor.sources.managedfields import SharedFields
 from auditor.sources.manifests import crd_scopes, group_kind
 from auditor.sources.snapshotcheck import check_documents
 from auditor.sources.yamlload import load_documents
@@ -100,11 +101,13 @@ def over_limit(path: Path, max_bytes: int) -> str:
 def _sort_out(bodies: Iterable[Body]) -> tuple[list[Body], list[Body], dict[GroupKind, bool]]:
     """The CRDs; one object per key (a dump may list an object twice, e.g. under two versions:
     the first is kept); and the kinds of the objects, True for a kind with a namespaced object.
+    Each kept object's managedFields are shared with its like (:class:`SharedFields`).
 
     One pass, each body's GroupKind taken once (it was taken five times per object). Every body
     has a string ``metadata.name`` (:func:`check_documents` ran first)."""
     crds: list[Body] = []
     seen: dict[ResourceKey, Body] = {}
+    shared = SharedFields()
     namespaced: dict[GroupKind, bool] = {}
     for body in bodies:
         gk = group_kind(body)
@@ -117,7 +120,7 @@ def _sort_out(bodies: Iterable[Body]) -> tuple[list[Body], list[Body], dict[Grou
         if key in seen:
             logger.debug("duplicate %s in the snapshot; the first is kept", key)
             continue
-        seen[key] = reduced_input(body, gk)
+        seen[key] = shared.compact(reduced_input(body, gk))
         if not namespaced.get(gk):
             namespaced[gk] = bool(namespace)
     return crds, list(seen.values()), namespaced

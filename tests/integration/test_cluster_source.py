@@ -195,6 +195,23 @@ def test_objects_get_apiversion_and_kind_and_keep_managed_fields_and_status(
     assert page.path == "/apis/gateway.networking.k8s.io/v1/httproutes"  # one cluster-wide list
 
 
+def test_managed_fields_are_shared_between_objects_across_pages(k8s_api: K8sApiFactory) -> None:
+    """Objects written alike hold one managedFields value (sources/managedfields.py), across
+    list pages, with their data unchanged."""
+    api = k8s_api(channel="standard")
+    stored = [route("payments", f"r{i}") for i in range(5)]
+    for body in stored:
+        api.emulator.put(body)
+    state = read(api, page_size=2)
+    routes = sorted((o for o in state.objects if o["kind"] == "HTTPRoute"), key=_name)
+    assert routes == stored
+    assert len({id(r["metadata"]["managedFields"]) for r in routes}) == 1
+
+
+def _name(body: Body) -> str:
+    return str(body["metadata"]["name"])
+
+
 def test_pagination_follows_continue_tokens(k8s_api: K8sApiFactory) -> None:
     api = k8s_api(channel="standard")
     names = [("a", "r1"), ("a", "r2"), ("b", "r1"), ("b", "r3"), ("c", "r0")]
