@@ -20,8 +20,9 @@ disturbed by other work on a shared machine, and the highest peak RSS:
   paused, as the audit runs; both ratios are printed.
 
 Prints per size and path: wall (cold, warm), floor, audit ÷ floor, peak RSS; then the linearity
-ratios (time and RSS of each size over the previous one) and whether every path found the same
-finding ids. Timings on a shared machine are noisy: compare the ratios of one run.
+ratios (time and RSS of each size over the previous one, beside the floor's own time ratio, which
+shows what the machine's memory does to a bare parse of a larger input) and whether every path
+found the same finding ids. Timings on a shared machine are noisy: compare the ratios of one run.
 """
 
 from __future__ import annotations
@@ -382,11 +383,13 @@ def _linearity(
     for small, large in itertools.pairwise(sizes):
         for mode in modes:
             a, b = results[small, mode]["audit"], results[large, mode]["audit"]
-            if "error" in a or "error" in b:
+            fa, fb = results[small, mode]["floor"], results[large, mode]["floor"]
+            if any("error" in r for r in (a, b, fa, fb)):
                 continue
             print(
                 f"linearity {large}/{small} {mode:8} time {b['cold'] / a['cold']:5.2f}  "
-                f"RSS {b['rss'] / a['rss']:5.2f}  (objects {large / small:.2f})"
+                f"RSS {b['rss'] / a['rss']:5.2f}  (objects {large / small:.2f}; the floor's "
+                f"time {fb['floor'] / fa['floor']:5.2f}, paused {fb['paused'] / fa['paused']:5.2f})"
             )
 
 
