@@ -40,8 +40,9 @@ class SharedFields:
         self._lists: dict[tuple[int, ...], list[Any]] = {}
 
     def compact(self, body: Body) -> Body:
-        """``body`` with its managedFields replaced by the shared copy; ``body`` is the reader's
-        own, freshly decoded, and its metadata is updated in place (no object is copied)."""
+        """``body`` with its managedFields replaced by the shared copy. ``body`` is the reader's
+        own, freshly decoded: its metadata and entries are updated in place, each with equal
+        data (an entry a YAML alias shares with another object stays equal there too)."""
         meta = body.get("metadata")
         if not isinstance(meta, dict):
             return body
@@ -75,9 +76,8 @@ class SharedFields:
                 shared_tree = self._trees.setdefault(repr(tree), tree)
             except RecursionError:  # nested past what repr walks
                 return item, False
-            if shared_tree is not tree:
-                item = {**item, FIELDS_V1: shared_tree}
-                tree = shared_tree
+            if shared_tree is not tree:  # the entry is the reader's own: updated in place
+                item[FIELDS_V1] = tree = shared_tree
         get = item.get
         fields = (
             get("manager", _ABSENT),
