@@ -9,8 +9,10 @@ whose CEL rules contain ``&&``) and, for the cluster path, the in-repo API emula
 real ``kubernetes`` client.
 
 Every measurement runs in a fresh subprocess, so peak RSS (``VmHWM``) is that run's own, and
-``--repeat`` times (default 3; audits and floors interleaved): the fastest counts, as the least
-disturbed by other work on a shared machine, and the highest peak RSS:
+``--repeat`` times (default 3; audits and floors interleaved, and so are the sizes: every fleet is
+written first, then each repeat measures every size and path once, so a machine that slows down
+during the run slows every size alike): the fastest counts, as the least disturbed by other work
+on a shared machine, and the highest peak RSS:
 - ``audit``: ``run_audit`` twice on the same config: cold (empty Git cache) and warm (unchanged
   re-audit); prints both wall times, peak RSS and the finding ids;
 - ``floor``: the bare parse of the same input: ``yaml.load_all`` with libyaml's ``CSafeLoader``
@@ -266,30 +268,43 @@ def _run_child(*args: str) -> dict[str, Any]:
     return result
 
 
-def measure(root: Path, mode: str, repeat: int) -> dict[str, Any]:
-    """``repeat`` audits and floors of one path, interleaved (each in a fresh process), combined
-    by :func:`_best`."""
-    server = None
-    if mode == "cluster":
-        server = subprocess.Popen(
-            [sys.executable, __file__, "--child", "serve", str(root)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert server.stdout is not None
-        server.stdout.readline()
-    audits, floors = [], []
+def measure(
+    roots: dict[int, Path], modes: list[str], repeat: int
+) -> dict[tuple[int, str], dict[str, Any]]:
+    """``repeat`` audits and floors of every size and path, each in a fresh process, combined
+    by :func:`_best`. Each repeat measures every size and path once, audit then floor, so a
+    machine that slows down during the run slows every size alike (measuring one size after the
+    other made the linearity ratios measure the machine's drift)."""
+    servers = [_serve(root) for root in roots.values()] if "cluster" in modes else []
+    runs: dict[tuple[int, str], tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
+        (size, mode): ([], []) for size in roots for mode in modes
+    }
     try:
         for _ in range(repeat):
-            audits.append(_run_child("audit", str(root), mode))
-            floors.append(_run_child("floor", str(root), mode))
+            for size, root in roots.items():
+                for mode in modes:
+                    audits, floors = runs[size, mode]
+                    audits.append(_run_child("audit", str(root), mode))
+                    floors.append(_run_child("floor", str(root), mode))
     finally:
-        if server is not None:
+        for server in servers:
             assert server.stdin is not None
             server.stdin.close()
             server.wait(30)
-    return {"audit": _best(audits), "floor": _best(floors)}
+    return {key: {"audit": _best(a), "floor": _best(f)} for key, (a, f) in runs.items()}
+
+
+def _serve(root: Path) -> subprocess.Popen[str]:
+    """The API emulator serving ``root``'s fleet, ready when this returns."""
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--child", "serve", str(root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    server.stdout.readline()
+    return server
 
 
 def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -357,20 +372,22 @@ def main() -> None:
         f"machine: {os.cpu_count()} CPUs, {_mem_gb():.0f} GB RAM, Python {sys.version.split()[0]}; "
         f"best of {args.repeat} (times), highest of {args.repeat} (peak RSS)"
     )
-    results: dict[tuple[int, str], dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
         base = args.keep or Path(tmp)
+        roots: dict[int, Path] = {}
+        infos: dict[int, dict[str, Any]] = {}
         for size in sizes:
-            root = base / f"fleet-{size}"
+            roots[size] = root = base / f"fleet-{size}"
             shutil.rmtree(root, ignore_errors=True)  # a kept fleet from an earlier run
             root.mkdir(parents=True)
-            info = write_fleet(size, root)
+            infos[size] = write_fleet(size, root)
+        results = measure(roots, modes, args.repeat)
+        for size, info in infos.items():
             print(
                 f"{info['objects']} live objects, {info['git_objects']} in Git; "
                 f"YAML {info['yaml_mb']:.0f} MB, JSON {info['json_mb']:.0f} MB"
             )
             for mode in modes:
-                results[size, mode] = measure(root, mode, args.repeat)
                 report(size, info, mode, results[size, mode])
             digests = {results[size, m]["audit"].get("digest") for m in modes}
             print(f"  same findings on every path: {'yes' if len(digests) == 1 else 'NO'}")
