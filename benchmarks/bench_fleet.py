@@ -280,9 +280,10 @@ def measure(
         (size, mode): ([], []) for size in roots for mode in modes
     }
     try:
-        for _ in range(repeat):
+        for n in range(1, repeat + 1):
             for size, root in roots.items():
                 for mode in modes:
+                    print(f"measuring {size} objects, {mode}: {n}/{repeat}", file=sys.stderr)
                     audits, floors = runs[size, mode]
                     audits.append(_run_child("audit", str(root), mode))
                     floors.append(_run_child("floor", str(root), mode))
