@@ -47,6 +47,10 @@ class KubeObject:
     origin: Origin | None = None
     derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """What the checks parse from ``body`` once (bodies of a view never change)."""
+    parsed: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What the checks parse from ``key`` and the body's fields other than ``metadata`` and
+    ``status`` alone: shared by a Git object with its live twin when drift found both the same
+    there (:func:`auditor.checks.evaluate.overlay_state`), so it is computed once."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -101,8 +101,15 @@ def check_drift(
     schemas: SchemaRegistry,
     settings: DriftSettings,
     views: DefaultedViews | None = None,
+    same: dict[ResourceKey, Body] | None = None,
 ) -> list[Finding]:
-    """DR-001/002/003 and ST-006 findings of one cluster (team unassigned; the caller owns it)."""
+    """DR-001/002/003 and ST-006 findings of one cluster (team unassigned; the caller owns it).
+
+    ``same``, when given, receives the Git body of every object whose defaulted Git body equals
+    its live twin's, strictly, in every field but ``metadata`` and ``status`` (and the same
+    ``apiVersion``, nothing pruned, not a Secret): the proof the views need to compute what they
+    parse from those fields once (:func:`auditor.checks.evaluate.overlay_state`). The fast path
+    decides it; nothing more is compared for it."""
     views = views or DefaultedViews()
     pairing = pair_objects(desired, live)
     twins = {p.desired.key: p for p in pairing.pairs}
@@ -115,8 +122,10 @@ def check_drift(
             findings.append(_pruned_finding(cluster, obj, schema, dropped))
         pair = twins.get(obj.key)
         if pair is not None:
-            found = _compare(cluster, obj, kept, pair.live, schema, settings, views)
+            found, equal = _compare(cluster, obj, kept, pair.live, schema, settings, views)
             findings.extend([found] if found else [])
+            if equal and same is not None and _same_reading(obj, kept, pair.live):
+                same[obj.key] = obj.body
         elif gk in observed:
             findings.append(_missing_finding(cluster, obj))
     findings.extend(
@@ -125,6 +134,17 @@ def check_drift(
         if obj.key.group_kind in _POLICY_KINDS and not _controlled(obj.body)
     )
     return findings
+
+
+def _same_reading(obj: KubeObject, kept: Body, live: KubeObject) -> bool:
+    """Whether equal essences mean equal bodies as the views read them: the views default the
+    Git body unpruned and each body under its own version's schema (drift, under the Git one's),
+    and a Secret is compared as digests."""
+    return (
+        kept is obj.body
+        and obj.key.group_kind != SECRET
+        and obj.body.get("apiVersion") == live.body.get("apiVersion")
+    )
 
 
 def _unique(objects: Sequence[KubeObject]) -> list[KubeObject]:
@@ -257,12 +277,14 @@ def _compare(
     schema: KindSchema | None,
     settings: DriftSettings,
     views: DefaultedViews,
-) -> Finding | None:
+) -> tuple[Finding | None, bool]:
+    """The DR-003 finding of one pair (None: no drift shown), and whether the essences are
+    strictly equal."""
     gk = obj.key.group_kind
     desired, current = _normalized_pair(gk, git_body, live, schema, settings.rules, obj.body, views)
     wanted, actual = essence(desired), essence(current)
     if strictly_equal(wanted, actual):
-        return None
+        return None, True
     raw = diff_essences(wanted, actual, schema.root if schema else None)
     ownership = Ownership.of(live.body)
     shown: list[tuple[RawChange, Owner | None]] = []
@@ -282,8 +304,8 @@ def _compare(
                 len(hidden_by),
                 extra={"action": "drift", "resource": str(obj.key), "cluster": cluster},
             )
-        return None
-    return _drift_finding(cluster, obj, shown, hidden_by)
+        return None, False
+    return _drift_finding(cluster, obj, shown, hidden_by), False
 
 
 def _hidden_reason(

@@ -8,7 +8,7 @@ objects added, nothing pruned).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +18,16 @@ from auditor.checks.families import check_changes, check_policies, policy_notes
 from auditor.keys import GroupKind, ResourceKey, key_of
 from auditor.kinds import GATEWAY_KINDS, MESH_MARKERS
 from auditor.kinds import INPUT_KINDS as _INPUT_KINDS
-from auditor.model import ClusterState, Finding, KubeObject, LiveState, Skipped, TeamPolicy, View
+from auditor.model import (
+    Body,
+    ClusterState,
+    Finding,
+    KubeObject,
+    LiveState,
+    Skipped,
+    TeamPolicy,
+    View,
+)
 from auditor.normalize import DefaultedViews, SchemaRegistry
 
 INPUT_KINDS = frozenset(_INPUT_KINDS)
@@ -47,6 +56,7 @@ def evaluate_cluster(
     """Drift plus policy findings of one cluster, per view, with schema notes."""
     schemas = SchemaRegistry.from_crds(live.crds)
     views = DefaultedViews()
+    same: dict[ResourceKey, Body] = {}
     live_objects = [
         KubeObject(key=key_of(body), body=body)
         for body in live.objects
@@ -60,6 +70,7 @@ def evaluate_cluster(
         schemas=schemas,
         settings=drift,
         views=views,
+        same=same,
     )
     policy = PolicySettings(
         teams=teams, disabled=disabled, now=now, ambient_exceptions=ambient_exceptions
@@ -67,7 +78,7 @@ def evaluate_cluster(
     live_view = build_state(
         live.cluster, View.LIVE, live_objects, (), schemas, live.observed, views=views
     )
-    git_view = overlay_state(live_view, View.GIT, desired, schemas, views=views)
+    git_view = overlay_state(live_view, View.GIT, desired, schemas, views=views, same=same)
     try:
         findings_live += check_policies(live_view, policy)
         findings_git = check_policies(git_view, policy)
@@ -111,13 +122,24 @@ def overlay_state(
     schemas: SchemaRegistry,
     *,
     views: DefaultedViews | None = None,
+    same: Mapping[ResourceKey, Body] | None = None,
 ) -> ClusterState:
     """``build_state(base objects, overlay)`` reusing ``base``'s already defaulted objects: only
-    the overlay is defaulted (the git view shares the live view's untouched objects)."""
+    the overlay is defaulted (the git view shares the live view's untouched objects).
+
+    An overlay object whose body ``same`` holds (drift found it equal to its live twin in every
+    field but ``metadata`` and ``status``, see :func:`check_drift`) shares the twin's
+    :attr:`KubeObject.parsed`: what the checks parse from those fields is computed once for
+    both views."""
     views = views or DefaultedViews()
+    same = same or {}
     objects = dict(base.objects)
     for obj in overlay:
-        objects[obj.key] = _defaulted(obj, schemas, views)
+        made = _defaulted(obj, schemas, views)
+        twin = base.objects.get(obj.key)
+        if twin is not None and same.get(obj.key) is obj.body:
+            made = KubeObject(key=made.key, body=made.body, origin=made.origin, parsed=twin.parsed)
+        objects[obj.key] = made
     return ClusterState(cluster=base.cluster, view=view, objects=objects, observed=base.observed)
 
 

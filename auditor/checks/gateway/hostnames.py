@@ -215,9 +215,9 @@ rules with equal keys match the same requests."""
 def _match_keys(route: KubeObject) -> frozenset[MatchKey]:
     """Canonical match keys of a route's rules (HTTPRoute defaults: PathPrefix ``/``), computed
     once per object (a route attached to several Gateways asks once per Gateway)."""
-    found: frozenset[MatchKey] | None = route.derived.get("match-keys")
+    found: frozenset[MatchKey] | None = route.parsed.get("match-keys")
     if found is None:
-        found = route.derived["match-keys"] = frozenset(_compute_match_keys(route))
+        found = route.parsed["match-keys"] = frozenset(_compute_match_keys(route))
     return found
 
 

@@ -140,9 +140,9 @@ def route_hostnames(body: Mapping[str, Any]) -> list[str]:
 def hostnames_of(route: KubeObject) -> tuple[str, ...]:
     """:func:`route_hostnames` of a route object, parsed once per object (attachment, the
     hostname checks and the conflict checks all ask, per attached listener)."""
-    found: tuple[str, ...] | None = route.derived.get("hostnames")
+    found: tuple[str, ...] | None = route.parsed.get("hostnames")
     if found is None:
-        found = route.derived["hostnames"] = tuple(route_hostnames(route.body))
+        found = route.parsed["hostnames"] = tuple(route_hostnames(route.body))
     return found
 
 

@@ -75,13 +75,13 @@ def parse_parent_ref(raw: object, *, index: int, namespace: str) -> ParentRef:
 def route_parent_refs(route: KubeObject) -> tuple[ParentRef, ...]:
     """Every ``spec.parentRefs`` entry of a route (parsed once per object: attachment, grants and
     enforcement all ask)."""
-    found: tuple[ParentRef, ...] | None = route.derived.get("parent-refs")
+    found: tuple[ParentRef, ...] | None = route.parsed.get("parent-refs")
     if found is None:
         raw = as_list(spec(route.body).get("parentRefs"))
         found = tuple(
             parse_parent_ref(r, index=i, namespace=route.key.namespace) for i, r in enumerate(raw)
         )
-        route.derived["parent-refs"] = found
+        route.parsed["parent-refs"] = found
     return found
 
 
