@@ -1,6 +1,7 @@
 """The check catalogue (CHECKS.md): each check ID's category, default severity and title.
 
-The IDs themselves are named in :mod:`auditor.checkids`. Stdlib only. The checks take category and default severity from here; config may override
+The IDs themselves are named in :mod:`auditor.checkids`. Stdlib only. The checks take category
+and default severity from here; config may override
 severities and disable checks; SARIF renders one rule per entry.
 """
 

@@ -4,12 +4,8 @@ in the git view (``overlay_state(same=...)``): computed once, with the same find
 from __future__ import annotations
 
 import copy
-import functools
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from auditor.checks.drift import DriftSettings, check_drift
 from auditor.checks.evaluate import build_state, overlay_state
@@ -17,19 +13,10 @@ from auditor.checks.gateway import GatewaySettings, check_gateway
 from auditor.checks.gateway.refs import route_parent_refs
 from auditor.keys import ResourceKey, key_of
 from auditor.model import Body, ClusterState, KubeObject, Origin, View
-from auditor.normalize import DefaultedViews, SchemaRegistry
+from auditor.normalize import DefaultedViews
+from tests.unit.test_drift_checks import standard
 
-CRDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "crds" / "gateway-api" / "v1.6.1"
 GW = "gateway.networking.k8s.io"
-
-
-@functools.cache
-def standard() -> SchemaRegistry:
-    with (CRDS / "standard.yaml").open() as f:
-        docs = [d for d in yaml.load_all(f, Loader=yaml.CSafeLoader) if d]
-    return SchemaRegistry.from_crds(
-        [d for d in docs if d.get("kind") == "CustomResourceDefinition"]
-    )
 
 
 def route(name: str, *, port: Any = 443, api: str = f"{GW}/v1", **extra: Any) -> Body:
