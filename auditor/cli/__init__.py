@@ -88,9 +88,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         _restore(previous)
 
 
-def _run(argv: Sequence[str] | None) -> int:
+def _register_while_signals_wait() -> None:
+    """Import and register the commands with SIGINT and SIGTERM held back until they are loaded.
+
+    A signal that lands inside an import can be lost or turn into the wrong exit: CPython reports
+    an exception raised in importlib's module-lock callback as "ignored" (the Ctrl-C is dropped),
+    and one raised inside the ``eval`` that builds a namedtuple leaves the interpreter's "unhandled
+    KeyboardInterrupt" flag set, so it kills itself with SIGINT (-2) after printing "interrupted"
+    and returning 130. Held back, the signal arrives when the mask is lifted, here, where
+    :func:`_run` catches it: a Ctrl-C while commands load is still exit 130, every time.
+    """
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except AttributeError:  # pragma: no cover - no pthread_sigmask on this platform (Windows)
+        _register_commands()
+        return
     try:
         _register_commands()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a pending signal is raised here
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    try:
+        _register_while_signals_wait()
         result = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Exit as e:
         return int(e.exit_code)

@@ -201,3 +201,29 @@ def test_config_check_shows_notifications_and_serve(
     config.write_text("clusters: []\n")
     assert cli.main(["config", "check", "--config", str(config)]) == 0
     assert "notify: off (no notify.slack)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("signum", "expected"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_signal_while_commands_load_waits_for_them_and_exits_cleanly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], signum: str, expected: int
+) -> None:
+    """A Ctrl-C that lands inside an import is lost or kills the interpreter with SIGINT (see
+    ``cli._register_while_signals_wait``); held back until the commands are loaded, it is the
+    documented exit code, raised where ``main`` catches it."""
+    import collections
+    import os
+    import signal
+
+    loaded = []
+    register = cli._register_commands
+
+    def register_under_a_signal() -> None:
+        os.kill(os.getpid(), getattr(signal, signum))
+        collections.namedtuple("Built", "a b")  # the eval where an unheld SIGINT misfires
+        register()
+        loaded.append(True)
+
+    monkeypatch.setattr(cli, "_register_commands", register_under_a_signal)
+    assert cli.main(["--version"]) == expected
+    assert loaded == [True]
+    assert capsys.readouterr().err.strip() == ("interrupted" if expected == 130 else "terminated")
