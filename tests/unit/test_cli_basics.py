@@ -211,14 +211,19 @@ def test_a_signal_while_commands_load_waits_for_them_and_exits_cleanly(
     ``cli._register_while_signals_wait``); held back until the commands are loaded, it is the
     documented exit code, raised where ``main`` catches it."""
     import collections
-    import os
     import signal
+    import threading
 
     loaded = []
     register = cli._register_commands
 
     def register_under_a_signal() -> None:
-        os.kill(os.getpid(), getattr(signal, signum))
+        # To the main thread, as a terminal's Ctrl-C reaches the CLI (no other thread runs while
+        # it loads); here other tests' threads may run, and one of them would take a signal sent
+        # to the process at once.
+        main = threading.main_thread().ident
+        assert main is not None
+        signal.pthread_kill(main, getattr(signal, signum))
         collections.namedtuple("Built", "a b")  # the eval where an unheld SIGINT misfires
         register()
         loaded.append(True)
