@@ -61,22 +61,25 @@ def defaulted_view(body: Body, schema: KindSchema | None) -> Body:
 
 
 class DefaultedViews:
-    """``defaulted_view`` memoised per body, by identity, for one audit: drift and the views of
-    the policy checks default the same Git and live bodies, and a body is walked once.
+    """``defaulted_view`` memoised per body and schema, by identity, for one audit: drift and the
+    views of the policy checks default the same Git and live bodies, and a body is walked once
+    per schema. (Drift defaults a live body under the Git object's version's schema, the live
+    view under its own: when the two apiVersions differ, each gets its own.)
 
-    Holds each body it saw (so an identity is never reused while memoised); bodies must not
-    change while it is in use (views are read-only)."""
+    Holds each body and schema it saw (so an identity is never reused while memoised); bodies
+    must not change while it is in use (views are read-only)."""
 
     def __init__(self) -> None:
-        self._done: dict[int, tuple[Body, Body]] = {}
+        self._done: dict[tuple[int, int], tuple[Body, KindSchema | None, Body]] = {}
 
     def of(self, body: Body, schema: KindSchema | None) -> Body:
-        """``defaulted_view(body, schema)``; ``schema`` must be the body's own kind's."""
-        hit = self._done.get(id(body))
-        if hit is not None and hit[0] is body:
-            return hit[1]
+        """``defaulted_view(body, schema)``."""
+        key = (id(body), id(schema))
+        hit = self._done.get(key)
+        if hit is not None and hit[0] is body and hit[1] is schema:
+            return hit[2]
         result = defaulted_view(body, schema)
-        self._done[id(body)] = (body, result)
+        self._done[key] = (body, schema, result)
         return result
 
 

@@ -395,3 +395,21 @@ def _objects(docs: list[Any]) -> list[dict[str, Any]]:
         elif isinstance(value, list):
             stack.extend(value)
     return out
+
+
+def test_defaulted_views_memo_is_per_schema() -> None:
+    """Drift defaults a live body under the Git object's version's schema and the live view under
+    the body's own: the memo must give each its own result, in either order."""
+    from auditor.normalize import DefaultedViews
+
+    def version(default: int) -> KindSchema:
+        spec = {"type": "object", "properties": {"port": {"type": "integer", "default": default}}}
+        return custom({"type": "object", "properties": {"spec": spec}})
+
+    old, new = version(80), version(8080)
+    body: Body = {"spec": {}}
+    views = DefaultedViews()
+    assert views.of(body, old) == {"spec": {"port": 80}}
+    assert views.of(body, new) == {"spec": {"port": 8080}}
+    assert views.of(body, old) is views.of(body, old)  # still memoised
+    assert views.of(body, None) is body
